@@ -1,0 +1,2 @@
+import { linguaVitest } from '../vitest.shared.ts';
+export default linguaVitest({ redis: true, testTimeoutMs: 120_000 });
