@@ -1,1 +1,16 @@
-export {};
+export { TestkitError, type TestkitErrorCode } from './errors.js';
+export { freePort } from './free-port.js';
+export { poll, type PollOptions } from './poll.js';
+export { redisEnv, targetAddresses, type RedisTarget, type Topology } from './redis-target.js';
+export { redisTargets, forEachTopology } from './targets.js';
+export { connectRaw, createRedisClient } from './connect.js';
+export { uniquePrefix } from './unique-prefix.js';
+export { startRedisServer, type RedisServerHandle, type RedisServerOptions } from './redis-server.js';
+export {
+  startRedisCluster,
+  slotRanges,
+  type RedisClusterHandle,
+  type RedisClusterOptions,
+  type ClusterNodeAddress,
+} from './redis-cluster.js';
+export { kitRoot } from './tracked-process.js';

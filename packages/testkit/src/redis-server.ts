@@ -1,0 +1,175 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestkitError } from './errors.js';
+import { freePort } from './free-port.js';
+import { killHard, onPath, runDir, spawnTracked, terminate } from './tracked-process.js';
+
+export interface RedisServerOptions {
+  /** Fixed port; a free one when omitted. */
+  port?: number;
+  /** Start with `cluster-enabled yes` (the cluster launcher assembles the nodes). */
+  cluster?: boolean;
+  /** How long a Cluster node may be silent before it counts as failed (failover speed). */
+  clusterNodeTimeoutMs?: number;
+  startTimeoutMs?: number;
+}
+
+export interface RedisServerHandle {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** Cluster bus port (Cluster mode only). */
+  readonly clusterPort?: number;
+  /** Changes after restart(). */
+  readonly pid: number;
+  /** stdout/stderr of the current and previous incarnations, one entry per line. */
+  readonly logs: string[];
+  readonly running: boolean;
+  stop(): Promise<void>;
+  kill9(): Promise<void>;
+  /** Stops the server if it still runs, then starts it again on the same port and directory. */
+  restart(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const READY_LINE = 'Ready to accept connections';
+const MAX_PORT_ATTEMPTS = 4;
+
+export function redisServerInstalled(): boolean {
+  return onPath('redis-server');
+}
+
+export function redisInstallHint(): string {
+  return 'redis-server not found: install Redis 7 (apt-get install -y redis-server redis-tools) or set REDIS_URL / REDIS_CLUSTER_NODES';
+}
+
+function configText(
+  dir: string,
+  port: number,
+  clusterPort: number | undefined,
+  opts: RedisServerOptions,
+): string {
+  const lines = [
+    `bind ${HOST}`,
+    `port ${port}`,
+    'protected-mode no',
+    'daemonize no',
+    'save ""',
+    'appendonly no',
+    `dir "${dir}"`,
+    'logfile ""',
+    'loglevel notice',
+    // The config path in the process title is how the leak check recognises kit servers.
+    'proc-title-template "{title} {listen-addr} {server-mode} {config-file}"',
+  ];
+  if (clusterPort !== undefined) {
+    lines.push(
+      'cluster-enabled yes',
+      'cluster-config-file nodes.conf',
+      `cluster-port ${clusterPort}`,
+      `cluster-node-timeout ${opts.clusterNodeTimeoutMs ?? 2_000}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Spawns redis-server with `configPath` and resolves once it accepts connections. */
+function launch(configPath: string, cwd: string, logs: string[], timeoutMs: number): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawnTracked('redis-server', [configPath], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let ready = false;
+    let pending = '';
+    const onData = (chunk: Buffer): void => {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        logs.push(line);
+        if (!ready && line.includes(READY_LINE)) {
+          ready = true;
+          clearTimeout(timer);
+          resolve(child);
+        }
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    const fail = (reason: string): void => {
+      if (ready) return;
+      ready = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new TestkitError('REDIS_START_FAILED', `${reason}; log tail:\n${logs.slice(-8).join('\n')}`));
+    };
+    const timer = setTimeout(() => fail(`not ready within ${timeoutMs} ms`), timeoutMs);
+    child.once('error', (err) => fail(`spawn failed: ${err.message}`));
+    child.once('exit', (code, signal) => fail(`exited early (code ${code}, signal ${signal})`));
+  });
+}
+
+function addressInUse(err: unknown): boolean {
+  return err instanceof TestkitError && /Address already in use|bind: /i.test(err.message);
+}
+
+/**
+ * A private redis-server on loopback, in its own directory under the kit's run dir. Use it for
+ * fault tests (kill -9, restart) that must not disturb the shared servers of the global setup.
+ */
+export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServerHandle> {
+  if (!redisServerInstalled()) {
+    const { startDockerRedisServer, dockerAvailable } = await import('./redis-docker.js');
+    if (await dockerAvailable()) return startDockerRedisServer(opts);
+    throw new TestkitError('REDIS_NOT_INSTALLED', redisInstallHint());
+  }
+  const timeoutMs = opts.startTimeoutMs ?? 10_000;
+  const logs: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.port ?? (await freePort());
+    let clusterPort: number | undefined;
+    while (opts.cluster && (clusterPort === undefined || clusterPort === port))
+      clusterPort = await freePort();
+    const dir = join(runDir(), `redis-${port}`);
+    mkdirSync(dir, { recursive: true });
+    const configPath = join(dir, 'redis.conf');
+    writeFileSync(configPath, configText(dir, port, clusterPort, opts));
+    try {
+      const child = await launch(configPath, dir, logs, timeoutMs);
+      return serverHandle(child, { port, clusterPort }, configPath, dir, logs, timeoutMs);
+    } catch (err) {
+      if (opts.port === undefined && attempt < MAX_PORT_ATTEMPTS && addressInUse(err)) continue;
+      throw err;
+    }
+  }
+}
+
+function serverHandle(
+  first: ChildProcess,
+  { port, clusterPort }: { port: number; clusterPort: number | undefined },
+  configPath: string,
+  dir: string,
+  logs: string[],
+  timeoutMs: number,
+): RedisServerHandle {
+  let child = first;
+  const isRunning = (): boolean => child.exitCode === null && child.signalCode === null;
+  return {
+    url: `redis://${HOST}:${port}`,
+    host: HOST,
+    port,
+    ...(clusterPort === undefined ? {} : { clusterPort }),
+    get pid() {
+      return child.pid ?? -1;
+    },
+    logs,
+    get running() {
+      return isRunning();
+    },
+    stop: () => terminate(child),
+    kill9: () => killHard(child),
+    async restart() {
+      if (isRunning()) await terminate(child);
+      child = await launch(configPath, dir, logs, timeoutMs);
+    },
+  };
+}
