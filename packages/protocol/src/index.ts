@@ -1,1 +1,54 @@
-export {};
+/**
+ * @lingua/protocol — the Lingua wire protocol (PROTOCOL.md): message types and schemas, frame decoders and
+ * encoders, error codes, limits and audio framing helpers. No I/O.
+ */
+export * from './messages.js';
+export {
+  createDecoders,
+  defaultDecoders,
+  decodeNodeFrame,
+  decodeSessionFrame,
+  decodeNodeOutbound,
+  decodeSessionOutbound,
+  type Decoders,
+  type DecodeError,
+  type DecodeErrorCode,
+  type DecodeResult,
+  type Frame,
+  type FrameDecoder,
+} from './decode.js';
+export { encodeNodeFrame, encodeSessionFrame, encodeNodeInbound, encodeSessionInbound } from './encode.js';
+export {
+  ErrorCode,
+  ERROR_CODES,
+  isErrorCode,
+  errorHint,
+  ProtocolError,
+  type ProtocolErrorCode,
+} from './errors.js';
+export { DEFAULT_LIMITS, resolveLimits, type Limits } from './limits.js';
+export {
+  createSchemas,
+  defaultSchemas,
+  type ProtocolSchemas,
+  type SchemaSet,
+  type NodeInboundSchemas,
+  type NodeOutboundSchemas,
+  type SessionInboundSchemas,
+  type SessionOutboundSchemas,
+} from './schema/index.js';
+export {
+  AUDIO_FORMATS,
+  SESSION_MODES,
+  NODE_PLATFORMS,
+  CLIENT_PLATFORMS,
+  SERVICE_TYPES,
+  SERVICE_DEVICES,
+  SERVICE_STATUSES,
+  NODE_STATUSES,
+  ASR_QUALITY_LEVELS,
+  BACKPRESSURE_ACTIONS,
+  UI_EVENT_STATUSES,
+  CAPABILITY_SCHEMA_VERSION,
+  PROTOCOL_VERSION,
+} from './schema/fields.js';
