@@ -1,0 +1,162 @@
+import { Cluster, Redis } from 'ioredis';
+import { StoreError } from './errors.js';
+
+/**
+ * One factory for every Redis connection of the system, so standalone and Cluster differ in exactly one place.
+ *
+ * Choices (see README.md "Connections"):
+ * - `protocol: 2`: ioredis 6 defaults to RESP3. RESP2 keeps the wire the one BullMQ and ioredis 5 were built on,
+ *   gives one reply shape for scripts and plain commands, and lets a subscriber connection use classic
+ *   (S)SUBSCRIBE mode. Nothing here needs RESP3 push/map types.
+ * - `enableOfflineQueue: true`: commands issued before the first `ready` (and during a short reconnect) wait
+ *   instead of failing; a Cluster client cannot even route a command before it has the slot map.
+ *   `maxRetriesPerRequest` bounds that wait, so a real outage surfaces as an error within a few hundred ms rather
+ *   than requests piling up behind a dead socket (a real-time scheduler would rather fail over than queue).
+ * - Cluster clients use `shardedSubscribers: true`: required for SSUBSCRIBE/SPUBLISH on ioredis 6.
+ */
+export interface RedisConnectionOptions {
+  /** Standalone: `redis://[:password@]host:port[/db]`. Ignored when `clusterNodes` is non-empty. */
+  url?: string;
+  /** Cluster seed nodes as `host:port`. */
+  clusterNodes?: string[];
+  /** CLIENT SETNAME, visible in CLIENT LIST: which part of which instance holds the connection. */
+  name?: string;
+  /** Do not connect until `ready()` or the first command. */
+  lazyConnect?: boolean;
+  /** Reconnect attempts a queued command survives before failing; `null` = wait forever (subscribers). */
+  maxRetriesPerRequest?: number | null;
+  /** Receives connection-level errors (otherwise ioredis prints them). */
+  onError?: (err: Error) => void;
+}
+
+export interface RedisConnection {
+  readonly client: Redis | Cluster;
+  readonly isCluster: boolean;
+  readonly name: string;
+  /** A new, independent connection to the same deployment (e.g. for subscribing or blocking commands). */
+  duplicate(name?: string): RedisConnection;
+  /** Resolves once commands can be sent (connects a lazy client); rejects with `CONNECTION` after `timeoutMs`. */
+  ready(timeoutMs?: number): Promise<void>;
+  /** Graceful QUIT; falls back to a hard disconnect when the socket is already gone. */
+  quit(): Promise<void>;
+}
+
+const DEFAULT_MAX_RETRIES_PER_REQUEST = 3;
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** Exponential backoff with jitter, capped at 2 s: a restarted Redis is retried quickly, a dead one is not hammered. */
+export function reconnectDelayMs(attempt: number): number {
+  const base = Math.min(50 * 2 ** Math.min(attempt, 6), 2_000);
+  return Math.round(base / 2 + Math.random() * (base / 2));
+}
+
+export function parseHostPort(spec: string): { host: string; port: number } {
+  const at = spec.lastIndexOf(':');
+  const host = at > 0 ? spec.slice(0, at) : '';
+  const port = Number(spec.slice(at + 1));
+  if (!host || !Number.isInteger(port) || port <= 0 || port > 65_535) {
+    throw new StoreError('INVALID_ARGUMENT', `cluster node must be host:port, got "${spec}"`);
+  }
+  return { host: host.replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+export function createRedis(opts: RedisConnectionOptions): RedisConnection {
+  const name = opts.name ?? 'lingua';
+  const maxRetriesPerRequest =
+    opts.maxRetriesPerRequest === undefined ? DEFAULT_MAX_RETRIES_PER_REQUEST : opts.maxRetriesPerRequest;
+  const isCluster = (opts.clusterNodes?.length ?? 0) > 0;
+  let client: Redis | Cluster;
+
+  if (isCluster) {
+    client = new Cluster((opts.clusterNodes ?? []).map(parseHostPort), {
+      shardedSubscribers: true,
+      enableOfflineQueue: true,
+      lazyConnect: opts.lazyConnect ?? false,
+      scaleReads: 'master',
+      clusterRetryStrategy: reconnectDelayMs,
+      // Failover and resharding surface as MOVED/TRYAGAIN/CLUSTERDOWN; short delays ride through them.
+      retryDelayOnFailover: 200,
+      retryDelayOnClusterDown: 200,
+      retryDelayOnTryAgain: 100,
+      redisOptions: {
+        protocol: 2,
+        connectionName: name,
+        maxRetriesPerRequest,
+        connectTimeout: CONNECT_TIMEOUT_MS,
+        keepAlive: 10_000,
+      },
+    });
+  } else {
+    client = new Redis(opts.url ?? 'redis://127.0.0.1:6379', {
+      protocol: 2,
+      connectionName: name,
+      lazyConnect: opts.lazyConnect ?? false,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest,
+      retryStrategy: reconnectDelayMs,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      keepAlive: 10_000,
+    });
+  }
+  if (opts.onError) client.on('error', opts.onError);
+
+  return {
+    client,
+    isCluster,
+    name,
+    duplicate: (dupName?: string) => createRedis({ ...opts, name: dupName ?? `${name}-dup` }),
+    ready: (timeoutMs = 10_000) => whenReady(client, name, timeoutMs),
+    quit: async () => {
+      if (client.status === 'end') return;
+      try {
+        await client.quit();
+      } catch {
+        client.disconnect();
+      }
+    },
+  };
+}
+
+function whenReady(client: Redis | Cluster, name: string, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new StoreError('CONNECTION', `${name}: Redis not ready after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = (): void => {
+      cleanup();
+      resolve();
+    };
+    const onEnd = (): void => {
+      cleanup();
+      reject(new StoreError('CONNECTION', `${name}: connection ended before it was ready`));
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('end', onEnd);
+    };
+    client.on('ready', onReady);
+    client.on('end', onEnd);
+    if (client.status === 'wait') {
+      // A failed first connect is retried by the retry strategy; the timeout above reports it.
+      client.connect().catch(() => undefined);
+    }
+  });
+}
+
+/**
+ * Runs `fn` on every master: standalone → the one server; Cluster → each master node's connection.
+ * Used for what is per-server rather than per-key: SCRIPT LOAD/FLUSH, INFO commandstats, FLUSHALL in tests.
+ */
+export async function forEachMaster<T>(conn: RedisConnection, fn: (node: Redis) => Promise<T>): Promise<T[]> {
+  await conn.ready();
+  const client = conn.client;
+  if (client instanceof Cluster) {
+    const masters = client.nodes('master');
+    if (masters.length === 0) throw new StoreError('CONNECTION', `${conn.name}: Cluster has no known master`);
+    return Promise.all(masters.map(fn));
+  }
+  return [await fn(client)];
+}

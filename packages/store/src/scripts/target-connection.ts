@@ -1,0 +1,16 @@
+import { createRedis, type RedisConnection } from '../connection.js';
+
+/**
+ * A store connection for a test kit target (`RedisTarget` of `@lingua/testkit`, typed structurally so that
+ * this dev-only helper does not make the built package depend on the test kit).
+ */
+export function connectionForTarget(
+  target: { url?: string; clusterNodes?: { host: string; port: number }[] },
+  name = 'store-test',
+): RedisConnection {
+  return createRedis({
+    url: target.url,
+    clusterNodes: target.clusterNodes?.map((n) => `${n.host}:${n.port}`),
+    name,
+  });
+}
