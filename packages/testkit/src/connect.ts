@@ -1,32 +1,35 @@
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { afterAll, onTestFinished } from 'vitest';
+import { createRedisClient } from './redis-client.js';
 import type { RedisTarget } from './redis-target.js';
 
-/**
- * An ioredis client for a target. Cluster clients use sharded subscribers (required for
- * SSUBSCRIBE/SPUBLISH on ioredis 6) and the nodes' own loopback addresses (no natMap).
- */
-export function createRedisClient(target: RedisTarget): Redis | Cluster {
-  if (target.topology === 'cluster') {
-    return new Cluster(target.clusterNodes ?? [], {
-      shardedSubscribers: true,
-      redisOptions: { maxRetriesPerRequest: 3 },
-    });
-  }
-  return new Redis(target.url ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 });
+const open = new Set<Redis | Cluster>();
+
+// Vitest ignores afterAll() registered from inside a hook, so a file-level sweep closes whatever
+// the per-suite hooks could not. Outside vitest (demo, bench scripts) there is nothing to hook.
+if (process.env.VITEST) {
+  afterAll(() => {
+    for (const client of open) client.disconnect();
+    open.clear();
+  });
 }
 
 /**
- * A raw client for assertions, closed after the calling suite (or, when called inside a test,
- * after that test).
+ * A raw client for assertions. Closed after the calling test when called inside one, after the
+ * calling suite when called in a describe body, otherwise at the end of the test file.
  */
 export function connectRaw(target: RedisTarget): Redis | Cluster {
   const client = createRedisClient(target);
-  const close = (): void => client.disconnect();
+  open.add(client);
+  const close = (): void => {
+    open.delete(client);
+    client.disconnect();
+  };
   try {
-    afterAll(close);
-  } catch {
     onTestFinished(close);
+  } catch {
+    // Not inside a test: effective while a describe body is being collected, a no-op otherwise.
+    afterAll(close);
   }
   return client;
 }

@@ -3,7 +3,8 @@ export { freePort } from './free-port.js';
 export { poll, type PollOptions } from './poll.js';
 export { redisEnv, targetAddresses, type RedisTarget, type Topology } from './redis-target.js';
 export { redisTargets, forEachTopology } from './targets.js';
-export { connectRaw, createRedisClient } from './connect.js';
+export { connectRaw } from './connect.js';
+export { createRedisClient, discoverNodes } from './redis-client.js';
 export { uniquePrefix } from './unique-prefix.js';
 export { startRedisServer, type RedisServerHandle, type RedisServerOptions } from './redis-server.js';
 export {
@@ -13,4 +14,13 @@ export {
   type RedisClusterOptions,
   type ClusterNodeAddress,
 } from './redis-cluster.js';
+export { killPubSubClients, pauseClients } from './faults.js';
+export { startGateway, gatewayEntry, type GatewayHandle, type GatewayOptions } from './gateway-process.js';
+export {
+  startHaproxy,
+  renderHaproxyConfig,
+  haproxyTemplatePath,
+  type HaproxyHandle,
+  type HaproxyOptions,
+} from './haproxy-process.js';
 export { kitRoot } from './tracked-process.js';

@@ -6,6 +6,8 @@ export interface PollOptions {
   intervalMs?: number;
   /** Names the awaited condition in the timeout error. */
   what?: string;
+  /** Gives up at once with the signal's reason (e.g. the awaited process has exited). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -22,12 +24,14 @@ export async function poll<T>(
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
+    opts.signal?.throwIfAborted();
     try {
       const value = await fn();
       if (value !== undefined && value !== null && value !== false) return value;
     } catch (err) {
       lastError = err;
     }
+    opts.signal?.throwIfAborted();
     if (Date.now() >= deadline) {
       const suffix = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
       throw new TestkitError(
@@ -36,6 +40,8 @@ export async function poll<T>(
         { cause: lastError },
       );
     }
-    await delay(intervalMs);
+    await delay(intervalMs, undefined, opts.signal ? { signal: opts.signal } : undefined).catch(
+      () => undefined,
+    );
   }
 }
