@@ -4,7 +4,21 @@
  * cross-instance router can replace local delivery without either side changing.
  */
 import type { Logger } from 'pino';
-import type { NodeOutbound, SessionOutbound } from '@lingua/protocol';
+import type {
+  Decoders,
+  JobAck,
+  JobResult,
+  JobStarted,
+  NodeAsrPartial,
+  NodeOutbound,
+  SessionOutbound,
+} from '@lingua/protocol';
+import type { KeySchema, RedisConnection, ScriptRunner } from '@lingua/store';
+import type { IndexCache } from './cache/index-cache.js';
+import type { GatewayConfig } from './config.js';
+import type { Metrics } from './metrics.js';
+import type { NodeRegistry } from './nodes/node-registry.js';
+import type { InboundGate } from './ws/inbound-gate.js';
 
 /** A reservation removed from a shard: `<nodeId>|<sessionId>|<jobId>|<attempt>` and its expiry. */
 export interface ReservationRef {
@@ -21,8 +35,24 @@ export type NodeDeliveryFailure = 'node_gone' | 'stale_epoch';
 export type SessionJobEvent =
   | { kind: 'accepted'; sessionId: string; jobId: string; attempt: number; nodeId: string }
   | { kind: 'partial'; sessionId: string; jobId: string; frame: SessionOutbound }
-  | { kind: 'result'; sessionId: string; jobId: string; attempt: number; nodeId: string; frames: SessionOutbound[] }
-  | { kind: 'failed'; sessionId: string; jobId: string; attempt: number; nodeId: string; code: string; message: string; retryable: boolean };
+  | {
+      kind: 'result';
+      sessionId: string;
+      jobId: string;
+      attempt: number;
+      nodeId: string;
+      frames: SessionOutbound[];
+    }
+  | {
+      kind: 'failed';
+      sessionId: string;
+      jobId: string;
+      attempt: number;
+      nodeId: string;
+      code: string;
+      message: string;
+      retryable: boolean;
+    };
 
 /**
  * Delivery seam: the only way to send to a node or a session socket. Local targets are written directly;
@@ -30,7 +60,10 @@ export type SessionJobEvent =
  */
 export interface Router {
   /** Send a frame to the node's socket wherever it is; resolves false (with reason) when the target is gone. */
-  deliverToNode(target: { nodeId: string; owner: string; epoch: number }, frame: NodeOutbound): Promise<true | NodeDeliveryFailure>;
+  deliverToNode(
+    target: { nodeId: string; owner: string; epoch: number },
+    frame: NodeOutbound,
+  ): Promise<true | NodeDeliveryFailure>;
   /** Hand a job event to the job side of the session's owner instance. */
   deliverToSession(target: { sessionId: string; owner: string }, event: SessionJobEvent): Promise<void>;
 }
@@ -56,3 +89,53 @@ export interface LocalSessionSocket {
 export interface GatewayLoggers {
   root: Logger;
 }
+
+// ---- Process-wide context (built by app.ts; extended by the nodes engineer) ----
+
+/** Node frames about jobs, handed to the job side once the node's register ack was sent. */
+export type NodeJobFrame = JobAck | JobStarted | NodeAsrPartial | JobResult;
+
+/** What the job side learns about the node socket a job frame arrived on. */
+export interface NodeConnectionInfo extends LocalNodeSocket {
+  poolId: string;
+  shard: number;
+  /** Remote address, for logs. */
+  peer: string;
+}
+
+/** Implemented by the job service (sessions/jobs engineer); app.ts installs a placeholder until it lands. */
+export interface JobSide {
+  /** A job_ack / job_started / asr_partial / job_result from a registered node. Must not throw. */
+  onNodeJobFrame(node: NodeConnectionInfo, msg: NodeJobFrame): void;
+  /** Jobs this instance dispatched that have not resolved yet; drain waits for 0 (up to LINGUA_DRAIN_TIMEOUT_MS). */
+  inFlight(): number;
+  /** Drain began: tell sessions, stop accepting new utterances. */
+  onDrain?(): Promise<void> | void;
+  /** Called once after every socket closed, before Redis is disconnected. */
+  stop?(): Promise<void> | void;
+}
+
+export interface GatewayContext {
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Commands and scripts. Subscribers use their own `redis.duplicate()`. */
+  readonly redis: RedisConnection;
+  readonly scripts: ScriptRunner;
+  readonly keys: KeySchema;
+  readonly instanceId: string;
+  /** Frame decoders built with the configured limits. */
+  readonly decoders: Decoders;
+  readonly index: IndexCache;
+  readonly nodes: NodeRegistry;
+  /** Swappable seams: the sessions/jobs side installs its implementations at startup (see app.ts). */
+  router: Router;
+  hooks: NodeLifecycleHooks;
+  jobs: JobSide;
+  /** 'starting' → 'ready' (after preload) → 'draining' → 'stopped'. */
+  readonly phase: () => GatewayPhase;
+  /** Per-connection inbound checks (rate limit, text only) for a new socket of either endpoint. */
+  readonly newInboundGate: () => InboundGate;
+}
+
+export type GatewayPhase = 'starting' | 'ready' | 'draining' | 'stopped';

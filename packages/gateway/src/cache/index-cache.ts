@@ -1,0 +1,197 @@
+/**
+ * The local copy of the language index (DESIGN.md §2.1: caches propose, Redis decides). Loaded whole at start,
+ * kept current by versioned index events, reloaded whole when an event skips a version, when an event cannot be
+ * applied, or when the subscription was re-established (events may have been missed meanwhile).
+ */
+import type { IndexSnapshot, PoolMeta } from './index-snapshot.js';
+
+export interface CandidateShard {
+  shard: number;
+  /** Nodes in the shard when last seen (a hint: counts change without a version bump). */
+  nodes: number;
+  /** Free slots last observed (select-reserve's `freeLeft`, preload, sweep); undefined if never seen. */
+  freeHint?: number;
+}
+
+export interface CandidatePool {
+  poolId: string;
+  region: string;
+  tier: string;
+  /** Shards, most free slots (hint) first, then lowest number. */
+  shards: CandidateShard[];
+}
+
+export type ReloadReason = 'start' | 'gap' | 'resubscribe' | 'unknown_event' | 'manual';
+
+export interface IndexCacheOptions {
+  load: () => Promise<IndexSnapshot>;
+  onReload?: (reason: ReloadReason, version: number) => void;
+  onError?: (err: unknown) => void;
+}
+
+interface IndexEvent {
+  kind?: string;
+  pool?: string;
+  shard?: number;
+  meta?: PoolMeta;
+  pairs?: string[];
+}
+
+export class IndexCache {
+  private snap: IndexSnapshot = { version: 0, pools: new Map(), lang: new Map(), shards: new Map() };
+  private readonly free = new Map<string, number>();
+  private loading: Promise<void> | undefined;
+  private reloadAgain: ReloadReason | undefined;
+  private loaded = false;
+
+  constructor(private readonly opts: IndexCacheOptions) {}
+
+  get version(): number {
+    return this.snap.version;
+  }
+
+  get isLoaded(): boolean {
+    return this.loaded;
+  }
+
+  /** Full reload; concurrent calls coalesce into at most one more load after the running one. */
+  reload(reason: ReloadReason): Promise<void> {
+    if (this.loading) {
+      this.reloadAgain = reason;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      let next: ReloadReason | undefined = reason;
+      while (next) {
+        this.reloadAgain = undefined;
+        const snap = await this.opts.load();
+        // Never go back in version because of a slow load, unless Redis itself went back (flush, restore).
+        const redisWentBack = next === 'start' || next === 'resubscribe' || next === 'manual';
+        if (snap.version >= this.snap.version || redisWentBack) this.snap = snap;
+        this.loaded = true;
+        this.opts.onReload?.(next, this.snap.version);
+        next = this.reloadAgain;
+      }
+    })().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  /** A raw index event `<version>|<json>` from the events channel. */
+  onEvent(raw: string): void {
+    const bar = raw.indexOf('|');
+    const version = Number(bar > 0 ? raw.slice(0, bar) : NaN);
+    if (!Number.isInteger(version)) return this.background('unknown_event');
+    if (version <= this.snap.version) return; // already part of what we hold
+    if (version !== this.snap.version + 1 || this.loading) return this.background('gap');
+    let event: IndexEvent;
+    try {
+      event = JSON.parse(raw.slice(bar + 1)) as IndexEvent;
+    } catch {
+      return this.background('unknown_event');
+    }
+    if (!this.apply(event)) return this.background('unknown_event');
+    this.snap.version = version;
+  }
+
+  /** The subscription was (re)established: whatever happened meanwhile is unknown. */
+  onResubscribe(): void {
+    this.background('resubscribe');
+  }
+
+  /** Records free slots observed on a shard (dispatcher after select-reserve, preload, sweep). */
+  noteFree(poolId: string, shard: number, free: number): void {
+    this.free.set(`${poolId}:${shard}`, free);
+  }
+
+  /** Pools serving src→tgt (`src` = 'auto' → any source), each with its shards ordered by cached free slots. */
+  candidatePools(src: string, tgt: string): CandidatePool[] {
+    const key = src === 'auto' ? `*:${tgt}` : `${src}:${tgt}`;
+    const ids = this.snap.lang.get(key) ?? [];
+    const out: CandidatePool[] = [];
+    for (const poolId of ids) {
+      const meta = this.snap.pools.get(poolId);
+      if (!meta) continue;
+      out.push({ poolId, region: meta.region, tier: meta.tier, shards: this.shardsOf(poolId) });
+    }
+    return out;
+  }
+
+  pool(poolId: string): PoolMeta | undefined {
+    return this.snap.pools.get(poolId);
+  }
+
+  poolIds(): string[] {
+    return [...this.snap.pools.keys()];
+  }
+
+  /** Every (pool, shard) known, for the sweep. */
+  allShards(): { poolId: string; shard: number }[] {
+    const out: { poolId: string; shard: number }[] = [];
+    for (const [poolId, m] of this.snap.shards) for (const shard of m.keys()) out.push({ poolId, shard });
+    return out;
+  }
+
+  shardsOf(poolId: string): CandidateShard[] {
+    const m = this.snap.shards.get(poolId);
+    if (!m) return [];
+    const list: CandidateShard[] = [];
+    for (const [shard, nodes] of m) {
+      const freeHint = this.free.get(`${poolId}:${shard}`);
+      list.push(freeHint === undefined ? { shard, nodes } : { shard, nodes, freeHint });
+    }
+    return list.sort((a, b) => (b.freeHint ?? -1) - (a.freeHint ?? -1) || a.shard - b.shard);
+  }
+
+  private background(reason: ReloadReason): void {
+    this.reload(reason).catch((err: unknown) => this.opts.onError?.(err));
+  }
+
+  /** Applies an event in place; false when it does not carry enough to do so (then the caller reloads). */
+  private apply(e: IndexEvent): boolean {
+    const { pools, lang, shards } = this.snap;
+    switch (e.kind) {
+      case 'pool_added': {
+        if (!e.pool || !e.meta || !Array.isArray(e.meta.pairs)) return false;
+        pools.set(e.pool, e.meta);
+        for (const pair of e.meta.pairs) {
+          const list = lang.get(pair) ?? [];
+          if (!list.includes(e.pool)) lang.set(pair, [...list, e.pool]);
+        }
+        if (typeof e.shard === 'number') this.addShard(e.pool, e.shard);
+        return true;
+      }
+      case 'shard_added':
+        if (!e.pool || typeof e.shard !== 'number') return false;
+        this.addShard(e.pool, e.shard);
+        return true;
+      case 'shard_removed':
+        if (!e.pool || typeof e.shard !== 'number') return false;
+        shards.get(e.pool)?.delete(e.shard);
+        this.free.delete(`${e.pool}:${e.shard}`);
+        return true;
+      case 'pool_removed': {
+        if (!e.pool) return false;
+        const meta = pools.get(e.pool);
+        pools.delete(e.pool);
+        shards.delete(e.pool);
+        for (const [pair, list] of lang) {
+          if (meta && !meta.pairs.includes(pair)) continue;
+          const next = list.filter((p) => p !== e.pool);
+          if (next.length === 0) lang.delete(pair);
+          else if (next.length !== list.length) lang.set(pair, next);
+        }
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  private addShard(poolId: string, shard: number): void {
+    let m = this.snap.shards.get(poolId);
+    if (!m) this.snap.shards.set(poolId, (m = new Map()));
+    if (!m.has(shard)) m.set(shard, 1);
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The gateway's configuration: every `LINGUA_*` environment variable, parsed once into a frozen typed object.
+ * Nothing else in the gateway reads `process.env`; tests build a config with `loadConfig({...})`.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'INVALID_CONFIG';
+  /** The offending variable, e.g. `LINGUA_PORT`. */
+  readonly variable: string;
+
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.variable = variable;
+  }
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A GPU tier and the memory (GiB) of the node's largest GPU from which it applies. */
+export interface GpuTierThreshold {
+  readonly tier: string;
+  readonly minGib: number;
+}
+
+export interface GatewayConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly redisUrl: string;
+  /** Cluster mode when non-empty. */
+  readonly redisClusterNodes: readonly HostPort[];
+  readonly instanceId: string;
+  readonly keyPrefix: string;
+  readonly region: string;
+  readonly logLevel: LogLevel;
+  readonly requireGpu: boolean;
+  readonly nodeReadyHeartbeats: number;
+  readonly nodeDegradeHeartbeats: number;
+  readonly nodeHeartbeatIntervalMs: number;
+  readonly nodeLivenessTtlMs: number;
+  readonly wsPingIntervalMs: number;
+  readonly poolShardSize: number;
+  readonly nodeMaxJobs: number;
+  /** Highest threshold first. */
+  readonly gpuTierThresholds: readonly GpuTierThreshold[];
+  readonly sweepIntervalMs: number;
+  readonly pauseMs: number;
+  readonly maxUtteranceMs: number;
+  readonly maxAudioBufferBytes: number;
+  readonly finalGraceMs: number;
+  readonly jobTimeoutMs: number;
+  readonly jobMaxAttempts: number;
+  readonly resultGapMs: number;
+  readonly maxFrameBytes: number;
+  readonly maxTextBytes: number;
+  readonly maxArrayItems: number;
+  readonly rateLimitPerS: number;
+  readonly rateLimitBurst: number;
+  readonly inboxProbeMs: number;
+  readonly inboxRetentionMs: number;
+  readonly instanceTickMs: number;
+  readonly drainTimeoutMs: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Ids end up inside Redis hash tags and log fields: keep them to a safe alphabet. */
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Parses and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): GatewayConfig {
+  const read = reader(env);
+  const nodeHeartbeatIntervalMs = read.int('LINGUA_NODE_HEARTBEAT_INTERVAL_MS', 15_000, 1);
+  const nodeLivenessTtlMs = read.int('LINGUA_NODE_LIVENESS_TTL_MS', 45_000, 1);
+  if (nodeLivenessTtlMs < 3 * nodeHeartbeatIntervalMs) {
+    throw new ConfigError(
+      'LINGUA_NODE_LIVENESS_TTL_MS',
+      `must be at least 3 × LINGUA_NODE_HEARTBEAT_INTERVAL_MS (${3 * nodeHeartbeatIntervalMs}), got ${nodeLivenessTtlMs}`,
+    );
+  }
+  const rateLimitPerS = read.int('LINGUA_RATE_LIMIT_PER_S', 100, 1);
+  const rateLimitBurst = read.int('LINGUA_RATE_LIMIT_BURST', 200, 1);
+  if (rateLimitBurst < rateLimitPerS) {
+    throw new ConfigError(
+      'LINGUA_RATE_LIMIT_BURST',
+      `must be at least LINGUA_RATE_LIMIT_PER_S (${rateLimitPerS})`,
+    );
+  }
+  const config: GatewayConfig = {
+    port: read.int('LINGUA_PORT', 5010, 0, 65_535),
+    host: read.str('LINGUA_HOST', '0.0.0.0'),
+    redisUrl: read.redisUrl('LINGUA_REDIS_URL', 'redis://127.0.0.1:6379'),
+    redisClusterNodes: read.hostPorts('LINGUA_REDIS_CLUSTER_NODES'),
+    instanceId: read.id('LINGUA_INSTANCE_ID', defaultInstanceId()),
+    keyPrefix: read.id('LINGUA_KEY_PREFIX', 'lingua'),
+    region: read.id('LINGUA_REGION', 'default'),
+    logLevel: read.oneOf('LINGUA_LOG_LEVEL', 'info', LOG_LEVELS),
+    requireGpu: read.bool('LINGUA_REQUIRE_GPU', true),
+    nodeReadyHeartbeats: read.int('LINGUA_NODE_READY_HEARTBEATS', 1, 1),
+    nodeDegradeHeartbeats: read.int('LINGUA_NODE_DEGRADE_HEARTBEATS', 2, 1),
+    nodeHeartbeatIntervalMs,
+    nodeLivenessTtlMs,
+    wsPingIntervalMs: read.int('LINGUA_WS_PING_INTERVAL_MS', 10_000, 10),
+    poolShardSize: read.int('LINGUA_POOL_SHARD_SIZE', 100, 1),
+    nodeMaxJobs: read.int('LINGUA_NODE_MAX_JOBS', 4, 1),
+    gpuTierThresholds: read.tiers('LINGUA_GPU_TIER_THRESHOLDS', 'high:40,mid:16,low:0'),
+    sweepIntervalMs: read.int('LINGUA_SWEEP_INTERVAL_MS', 5_000, 10),
+    pauseMs: read.int('LINGUA_PAUSE_MS', 3_000, 1),
+    maxUtteranceMs: read.int('LINGUA_MAX_UTTERANCE_MS', 10_000, 1),
+    maxAudioBufferBytes: read.int('LINGUA_MAX_AUDIO_BUFFER_BYTES', 512_000, 1),
+    finalGraceMs: read.int('LINGUA_FINAL_GRACE_MS', 256, 0),
+    jobTimeoutMs: read.int('LINGUA_JOB_TIMEOUT_MS', 30_000, 1),
+    jobMaxAttempts: read.int('LINGUA_JOB_MAX_ATTEMPTS', 2, 1),
+    resultGapMs: read.int('LINGUA_RESULT_GAP_MS', 10_000, 1),
+    maxFrameBytes: read.int('LINGUA_MAX_FRAME_BYTES', 1_048_576, 1_024),
+    maxTextBytes: read.int('LINGUA_MAX_TEXT_BYTES', 65_536, 1),
+    maxArrayItems: read.int('LINGUA_MAX_ARRAY_ITEMS', 256, 1),
+    rateLimitPerS,
+    rateLimitBurst,
+    inboxProbeMs: read.int('LINGUA_INBOX_PROBE_MS', 2_000, 10),
+    inboxRetentionMs: read.int('LINGUA_INBOX_RETENTION_MS', 30_000, 1),
+    instanceTickMs: read.int('LINGUA_INSTANCE_TICK_MS', 2_000, 10),
+    drainTimeoutMs: read.int('LINGUA_DRAIN_TIMEOUT_MS', 30_000, 0),
+  };
+  return Object.freeze(config);
+}
+
+/** The tier of a node whose largest GPU has `gib` GiB, per the configured thresholds. */
+export function tierForMemory(thresholds: readonly GpuTierThreshold[], gib: number): string | undefined {
+  return thresholds.find((t) => gib >= t.minGib)?.tier;
+}
+
+function defaultInstanceId(): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9.-]/g, '-')
+      .slice(0, 100) || 'gateway';
+  return `${host}-${randomBytes(4).toString('hex')}`;
+}
+
+function reader(env: Env) {
+  const raw = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  return {
+    str(name: string, def: string): string {
+      return raw(name) ?? def;
+    },
+    id(name: string, def: string): string {
+      const v = raw(name) ?? def;
+      if (!SAFE_ID.test(v)) throw new ConfigError(name, `must match ${SAFE_ID.source}, got "${v}"`);
+      return v;
+    },
+    int(name: string, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+      const v = raw(name);
+      if (v === undefined) return def;
+      if (!/^-?\d+$/.test(v)) throw new ConfigError(name, `must be an integer, got "${v}"`);
+      const n = Number(v);
+      if (!Number.isSafeInteger(n) || n < min || n > max) {
+        throw new ConfigError(name, `must be between ${min} and ${max}, got ${v}`);
+      }
+      return n;
+    },
+    bool(name: string, def: boolean): boolean {
+      const v = raw(name)?.toLowerCase();
+      if (v === undefined) return def;
+      if (['true', '1', 'yes', 'on'].includes(v)) return true;
+      if (['false', '0', 'no', 'off'].includes(v)) return false;
+      throw new ConfigError(name, `must be true or false, got "${v}"`);
+    },
+    oneOf<T extends string>(name: string, def: T, allowed: readonly T[]): T {
+      const v = raw(name)?.toLowerCase() ?? def;
+      if (!(allowed as readonly string[]).includes(v)) {
+        throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${v}"`);
+      }
+      return v as T;
+    },
+    redisUrl(name: string, def: string): string {
+      const v = raw(name) ?? def;
+      let url: URL;
+      try {
+        url = new URL(v);
+      } catch {
+        throw new ConfigError(name, `must be a URL like redis://host:port, got "${v}"`);
+      }
+      if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+        throw new ConfigError(name, `must use redis:// or rediss://, got "${url.protocol}"`);
+      }
+      return v;
+    },
+    hostPorts(name: string): readonly HostPort[] {
+      const v = raw(name);
+      if (v === undefined) return Object.freeze([]);
+      const list = v.split(',').map((item) => {
+        const m = /^\s*([^\s:]+|\[[^\]]+\]):(\d{1,5})\s*$/.exec(item);
+        const port = Number(m?.[2]);
+        if (!m?.[1] || port < 1 || port > 65_535) {
+          throw new ConfigError(name, `must be comma-separated host:port entries, got "${item.trim()}"`);
+        }
+        return Object.freeze({ host: m[1].replace(/^\[|\]$/g, ''), port });
+      });
+      return Object.freeze(list);
+    },
+    tiers(name: string, def: string): readonly GpuTierThreshold[] {
+      const v = raw(name) ?? def;
+      const seen = new Set<string>();
+      const list = v.split(',').map((item) => {
+        const m = /^\s*([A-Za-z0-9_-]{1,32})\s*:\s*(\d+(?:\.\d+)?)\s*$/.exec(item);
+        if (!m?.[1] || m[2] === undefined) {
+          throw new ConfigError(name, `must be comma-separated tier:GiB entries, got "${item.trim()}"`);
+        }
+        if (seen.has(m[1])) throw new ConfigError(name, `tier "${m[1]}" is listed twice`);
+        seen.add(m[1]);
+        return Object.freeze({ tier: m[1], minGib: Number(m[2]) });
+      });
+      list.sort((a, b) => b.minGib - a.minGib);
+      if (list[list.length - 1]?.minGib !== 0) {
+        throw new ConfigError(name, 'needs a tier with threshold 0 so that every GPU gets a tier');
+      }
+      return Object.freeze(list);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * Graceful drain (SIGTERM, or `Gateway.drain()`): readiness goes false at once (the load balancer stops sending
+ * new sockets), new upgrades are refused, nodes are told `draining` and leave the dispatch set, the job side
+ * tells its sessions, in-flight jobs get up to LINGUA_DRAIN_TIMEOUT_MS to finish, then everything closes.
+ * Existing node agents reconnect only once per process, so nodes are closed only here, with cause.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { GatewayContext } from './context.js';
+
+export interface DrainSteps {
+  ctx: GatewayContext;
+  /** Phase → draining: /readyz 503, upgrades refused. */
+  enterDraining(): void;
+  /** `node_status draining` to every local node and out of the dispatch set. */
+  drainNodes(): Promise<void>;
+  /** Close all sockets and stop serving. */
+  shutdown(): Promise<void>;
+}
+
+const POLL_MS = 50;
+
+export async function drain(steps: DrainSteps): Promise<{ inFlightLeft: number; waitedMs: number }> {
+  const { ctx } = steps;
+  const started = Date.now();
+  steps.enterDraining();
+  ctx.logger.info('drain: readiness off, new sockets refused');
+  await Promise.allSettled([steps.drainNodes(), Promise.resolve(ctx.jobs.onDrain?.())]);
+  const deadline = started + ctx.config.drainTimeoutMs;
+  while (ctx.jobs.inFlight() > 0 && Date.now() < deadline) {
+    await delay(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
+  }
+  const inFlightLeft = ctx.jobs.inFlight();
+  const waitedMs = Date.now() - started;
+  ctx.logger.info({ inFlightLeft, waitedMs }, 'drain: in-flight wait over, closing');
+  await steps.shutdown();
+  return { inFlightLeft, waitedMs };
+}
