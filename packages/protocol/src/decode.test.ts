@@ -1,30 +1,344 @@
+import { Kind, type TSchema } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
-import { decodeNodeFrame, decodeSessionFrame } from './decode.js';
+import { createDecoders, decodeNodeFrame, decodeSessionFrame, type DecodeResult } from './decode.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import { ProtocolError } from './errors.js';
+import { NODE_INBOUND_EXAMPLES, SESSION_INBOUND_EXAMPLES } from './examples.js';
+import { schemaFields } from './schema/walk.js';
+import { CASES, decoders, encoders, getAt, setAt, unknownKeyPaths, type Json } from './protocol.test-util.js';
 
-describe('decoders (smoke)', () => {
-  it('reports the path of a wrong-typed nested field', () => {
-    const frame = JSON.stringify({
-      type: 'node_heartbeat',
-      node_id: 'n1',
-      timestamp: 1,
-      resource_usage: { cpu_percent: 'x', mem_percent: 2, running_jobs: 0 },
-      installed_services: [],
-      capability_by_type: [],
+function expectError(r: DecodeResult<unknown>, path: string, code = 'INVALID_MESSAGE'): void {
+  expect(r.ok).toBe(false);
+  if (!r.ok) {
+    expect(r.error.code).toBe(code);
+    expect(r.error.path).toBe(path);
+  }
+}
+
+/** A value of the wrong JSON type for the schema, or undefined where any value is allowed. */
+function wrongValue(schema: TSchema): unknown {
+  switch (schema[Kind]) {
+    case 'String':
+    case 'Literal':
+    case 'Union':
+      return 12345;
+    case 'Number':
+    case 'Integer':
+    case 'Boolean':
+      return 'not-a-scalar';
+    case 'Object':
+    case 'Record':
+    case 'Array':
+      return 'not-a-container';
+    default:
+      return undefined;
+  }
+}
+
+const fieldCases = CASES.flatMap((c) => [...schemaFields(c.schema)].map((field) => ({ ...c, field })));
+
+describe('examples', () => {
+  it.each(fieldCases.map((f) => [`${f.direction} ${f.type} ${f.field.path}`, f] as const))(
+    'populate %s',
+    (_name, f) => {
+      // Table-driven tests below rely on every declared field being present in the example.
+      expect(getAt(f.example(), f.field.segments)).not.toBeUndefined();
+    },
+  );
+});
+
+describe('round trip (encode → decode)', () => {
+  it.each(CASES.map((c) => [`${c.direction} ${c.type}`, c] as const))('full %s', (_name, c) => {
+    const example = c.example();
+    const r = decoders[c.direction](encoders[c.direction](example as never));
+    expect(r).toEqual({ ok: true, msg: example });
+  });
+
+  it.each(CASES.map((c) => [`${c.direction} ${c.type}`, c] as const))(
+    'required fields only %s',
+    (_name, c) => {
+      const minimal = c.example();
+      for (const field of [...schemaFields(c.schema)].reverse()) {
+        if (!field.required) setAt(minimal, field.segments, undefined);
+      }
+      const r = decoders[c.direction](encoders[c.direction](minimal as never));
+      expect(r).toEqual({ ok: true, msg: minimal });
+    },
+  );
+});
+
+describe('required fields', () => {
+  const required = fieldCases.filter((f) => f.field.required);
+  it('covers every message', () => {
+    expect(new Set(required.map((f) => `${f.direction}/${f.type}`)).size).toBe(CASES.length);
+  });
+  it.each(required.map((f) => [`${f.direction} ${f.type} ${f.field.path}`, f] as const))(
+    'absence rejected: %s',
+    (_name, f) => {
+      const msg = f.example();
+      setAt(msg, f.field.segments, undefined);
+      const r = decoders[f.direction](JSON.stringify(msg));
+      expectError(r, f.field.path);
+      if (!r.ok && f.field.path !== '/type') expect(r.error.type).toBe(f.type);
+    },
+  );
+});
+
+describe('wrong types', () => {
+  const typed = fieldCases.filter((f) => wrongValue(f.field.schema) !== undefined);
+  it.each(typed.map((f) => [`${f.direction} ${f.type} ${f.field.path}`, f] as const))(
+    'rejected: %s',
+    (_name, f) => {
+      const msg = f.example();
+      setAt(msg, f.field.segments, wrongValue(f.field.schema));
+      expectError(decoders[f.direction](JSON.stringify(msg)), f.field.path);
+    },
+  );
+
+  it('rejects enum values outside the set', () => {
+    const msg = structuredClone(NODE_INBOUND_EXAMPLES.node_register) as Json;
+    msg.platform = 'beos';
+    expectError(decodeNodeFrame(JSON.stringify(msg)), '/platform');
+  });
+
+  it('rejects non-integers, negatives and non-finite numbers where counts are expected', () => {
+    const chunk = { ...SESSION_INBOUND_EXAMPLES.audio_chunk } as Json;
+    expectError(decodeSessionFrame(JSON.stringify({ ...chunk, seq: 1.5 })), '/seq');
+    expectError(decodeSessionFrame(JSON.stringify({ ...chunk, seq: -1 })), '/seq');
+    expectError(decodeSessionFrame(JSON.stringify(chunk).replace('"seq":17', '"seq":1e400')), '/seq');
+  });
+});
+
+describe('unknown fields', () => {
+  it.each(CASES.map((c) => [`${c.direction} ${c.type}`, c] as const))(
+    'kept out of the result: %s',
+    (_name, c) => {
+      const msg = c.example();
+      const expected = c.example();
+      msg.zz_unknown = { nested: true };
+      const fields = [...schemaFields(c.schema)];
+      const freeForm = fields.filter((f) => f.schema.freeForm === true).map((f) => f.path);
+      for (const f of fields) {
+        const insideFreeForm = freeForm.some((p) => f.path === p || f.path.startsWith(`${p}/`));
+        const target = getAt(msg, f.segments);
+        if (f.schema[Kind] === 'Object' && !insideFreeForm && typeof target === 'object') {
+          (target as Json).zz_unknown = 1;
+        }
+      }
+      const r = decoders[c.direction](JSON.stringify(msg));
+      expect(r).toEqual({ ok: true, msg: expected });
+      if (r.ok) expect(unknownKeyPaths(c.schema, r.msg)).toEqual([]);
+    },
+  );
+
+  it('are kept inside free-form maps', () => {
+    const result = structuredClone(NODE_INBOUND_EXAMPLES.job_result) as Json;
+    (result.extra as Json).custom_metric = { a: 1 };
+    (result.error as Json).details = { anything: [1, 'two'] };
+    const r = decodeNodeFrame(JSON.stringify(result));
+    expect(r.ok && r.msg.type === 'job_result' && r.msg.extra).toMatchObject({ custom_metric: { a: 1 } });
+    expect(r.ok && r.msg.type === 'job_result' && r.msg.error?.details).toEqual({ anything: [1, 'two'] });
+
+    const hb = structuredClone(NODE_INBOUND_EXAMPLES.node_heartbeat) as Json;
+    hb.processing_metrics = { serviceEfficiencies: { 'svc-a': 0.5, 'svc-b': 1.5 } };
+    const h = decodeNodeFrame(JSON.stringify(hb));
+    expect(h.ok && h.msg.type === 'node_heartbeat' && h.msg.processing_metrics).toEqual({
+      serviceEfficiencies: { 'svc-a': 0.5, 'svc-b': 1.5 },
     });
-    const r = decodeNodeFrame(frame);
-    expect(r).toMatchObject({
-      ok: false,
-      error: { code: 'INVALID_MESSAGE', path: '/resource_usage/cpu_percent' },
+
+    const init = {
+      ...SESSION_INBOUND_EXAMPLES.session_init,
+      features: { emotion_detection: true, future_flag: 'x' },
+    };
+    const s = decodeSessionFrame(JSON.stringify(init));
+    expect(s.ok && s.msg.type === 'session_init' && s.msg.features).toEqual({
+      emotion_detection: true,
+      future_flag: 'x',
     });
   });
 
-  it('treats null as absent where clients send it and strips unknown fields', () => {
+  it('are stripped even when named like Object.prototype members, without polluting it', () => {
     const r = decodeSessionFrame(
-      '{"type":"session_init","client_version":"1","platform":"web","src_lang":"zh","tgt_lang":"en","dialect":null,"junk":1}',
+      '{"type":"client_heartbeat","session_id":"s","timestamp":1,"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}}}',
     );
-    expect(r).toEqual({
-      ok: true,
-      msg: { type: 'session_init', client_version: '1', platform: 'web', src_lang: 'zh', tgt_lang: 'en' },
+    expect(r).toEqual({ ok: true, msg: { type: 'client_heartbeat', session_id: 's', timestamp: 1 } });
+    expect(({} as Json).polluted).toBeUndefined();
+  });
+});
+
+describe('null as absent', () => {
+  it('accepts null for dialect, pairing_code and tenant_id in session_init and removes them', () => {
+    const init = {
+      ...SESSION_INBOUND_EXAMPLES.session_init,
+      dialect: null,
+      pairing_code: null,
+      tenant_id: null,
+    };
+    const r = decodeSessionFrame(JSON.stringify(init));
+    expect(r.ok).toBe(true);
+    if (r.ok) {
+      expect(r.msg).not.toHaveProperty('dialect');
+      expect(r.msg).not.toHaveProperty('pairing_code');
+      expect(r.msg).not.toHaveProperty('tenant_id');
+    }
+  });
+
+  it('accepts node_id null on a first node_register, and null dialect of installed models', () => {
+    const reg = structuredClone(NODE_INBOUND_EXAMPLES.node_register) as Json;
+    reg.node_id = null;
+    (reg.installed_models as Json[])[0]!.dialect = null;
+    const r = decodeNodeFrame(JSON.stringify(reg));
+    expect(r.ok).toBe(true);
+    if (r.ok && r.msg.type === 'node_register') {
+      expect(r.msg).not.toHaveProperty('node_id');
+      expect(r.msg.installed_models[0]).not.toHaveProperty('dialect');
+    }
+  });
+
+  it('rejects null anywhere else', () => {
+    expectError(
+      decodeNodeFrame(JSON.stringify({ ...NODE_INBOUND_EXAMPLES.node_heartbeat, node_id: null })),
+      '/node_id',
+    );
+    expectError(
+      decodeSessionFrame(JSON.stringify({ ...SESSION_INBOUND_EXAMPLES.session_init, trace_id: null })),
+      '/trace_id',
+    );
+    expectError(
+      decodeSessionFrame(JSON.stringify({ ...SESSION_INBOUND_EXAMPLES.audio_chunk, payload: null })),
+      '/payload',
+    );
+  });
+});
+
+describe('frame-level errors', () => {
+  it('unparseable JSON → path ""', () => {
+    expectError(decodeNodeFrame('{"type":'), '');
+    expectError(decodeSessionFrame(''), '');
+  });
+  it('non-object JSON → path ""', () => {
+    for (const text of ['[]', '1', '"node_heartbeat"', 'null', 'true'])
+      expectError(decodeNodeFrame(text), '');
+  });
+  it('missing, non-string or unknown type → path /type', () => {
+    expectError(decodeNodeFrame('{}'), '/type');
+    expectError(decodeNodeFrame('{"type":7}'), '/type');
+    expectError(decodeNodeFrame('{"type":"toString"}'), '/type');
+    expectError(decodeNodeFrame('{"type":"__proto__"}'), '/type');
+    // A message of the other socket is unknown here.
+    expectError(decodeNodeFrame(JSON.stringify(SESSION_INBOUND_EXAMPLES.audio_chunk)), '/type');
+    expectError(decodeSessionFrame(JSON.stringify(NODE_INBOUND_EXAMPLES.node_heartbeat)), '/type');
+  });
+  it('accepts the frame shapes ws delivers: Buffer, ArrayBuffer, fragments', () => {
+    const text = JSON.stringify(SESSION_INBOUND_EXAMPLES.audio_chunk);
+    const buf = Buffer.from(text);
+    const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+    const parts = [buf.subarray(0, 10), buf.subarray(10)];
+    for (const frame of [buf, ab, parts, new Uint8Array(buf)]) {
+      expect(decodeSessionFrame(frame)).toEqual({ ok: true, msg: SESSION_INBOUND_EXAMPLES.audio_chunk });
+    }
+  });
+});
+
+describe('limits', () => {
+  const hb = NODE_INBOUND_EXAMPLES.node_heartbeat;
+
+  it('ids ≤ 128, language codes ≤ 16, text ≤ 64 Ki, arrays ≤ 256 at the defaults', () => {
+    expect(DEFAULT_LIMITS).toEqual({
+      maxFrameBytes: 1048576,
+      maxIdLength: 128,
+      maxLangLength: 16,
+      maxTextLength: 65536,
+      maxArrayItems: 256,
     });
+    const chunk = SESSION_INBOUND_EXAMPLES.audio_chunk;
+    expect(decodeSessionFrame(JSON.stringify({ ...chunk, session_id: 'x'.repeat(128) })).ok).toBe(true);
+    expectError(decodeSessionFrame(JSON.stringify({ ...chunk, session_id: 'x'.repeat(129) })), '/session_id');
+
+    const init = SESSION_INBOUND_EXAMPLES.session_init;
+    expect(decodeSessionFrame(JSON.stringify({ ...init, tgt_lang: 'x'.repeat(16) })).ok).toBe(true);
+    expectError(decodeSessionFrame(JSON.stringify({ ...init, tgt_lang: 'x'.repeat(17) })), '/tgt_lang');
+    expectError(
+      decodeSessionFrame(JSON.stringify({ ...init, auto_langs: ['en', 'x'.repeat(17)] })),
+      '/auto_langs/1',
+    );
+
+    const result = NODE_INBOUND_EXAMPLES.job_result;
+    expect(decodeNodeFrame(JSON.stringify({ ...result, text_translated: 'y'.repeat(65536) })).ok).toBe(true);
+    expectError(
+      decodeNodeFrame(JSON.stringify({ ...result, text_translated: 'y'.repeat(65537) })),
+      '/text_translated',
+    );
+
+    const services = Array.from({ length: 257 }, () => hb.installed_services[0]);
+    expect(decodeNodeFrame(JSON.stringify({ ...hb, installed_services: services.slice(1) })).ok).toBe(true);
+    expectError(
+      decodeNodeFrame(JSON.stringify({ ...hb, installed_services: services })),
+      '/installed_services',
+    );
+  });
+
+  it('frames over 1 MiB are PAYLOAD_TOO_LARGE, counted in UTF-8 bytes', () => {
+    const chunk = SESSION_INBOUND_EXAMPLES.audio_chunk;
+    const frame = (payloadLen: number) => JSON.stringify({ ...chunk, payload: 'A'.repeat(payloadLen) });
+    const overhead = frame(0).length;
+    expect(decodeSessionFrame(frame(1048576 - overhead)).ok).toBe(true);
+    expectError(decodeSessionFrame(frame(1048577 - overhead)), '', 'PAYLOAD_TOO_LARGE');
+    expectError(decodeSessionFrame(Buffer.from(frame(1048577 - overhead))), '', 'PAYLOAD_TOO_LARGE');
+    // 400 Ki CJK characters: 400 Ki UTF-16 units but 1.2 MiB of UTF-8.
+    const wide = JSON.stringify({
+      ...SESSION_INBOUND_EXAMPLES.session_close,
+      reason: '语'.repeat(400 * 1024),
+    });
+    expect(wide.length).toBeLessThan(1048576);
+    expectError(decodeSessionFrame(wide), '', 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('createDecoders(limits) overrides them', () => {
+    const d = createDecoders({
+      maxIdLength: 8,
+      maxFrameBytes: 4096,
+      maxArrayItems: 2,
+      maxLangLength: 3,
+      maxTextLength: 5,
+    });
+    expect(d.limits).toMatchObject({ maxIdLength: 8, maxFrameBytes: 4096 });
+    const chunk = { ...SESSION_INBOUND_EXAMPLES.audio_chunk, payload: 'AAAA' };
+    expect(d.decodeSessionFrame(JSON.stringify({ ...chunk, session_id: '12345678' })).ok).toBe(true);
+    expectError(d.decodeSessionFrame(JSON.stringify({ ...chunk, session_id: '123456789' })), '/session_id');
+    expectError(
+      d.decodeSessionFrame(JSON.stringify({ ...chunk, payload: 'A'.repeat(5000) })),
+      '',
+      'PAYLOAD_TOO_LARGE',
+    );
+    expectError(
+      d.decodeSessionFrame(
+        JSON.stringify({
+          ...SESSION_INBOUND_EXAMPLES.session_init,
+          client_version: '1',
+          trace_id: 't',
+          src_lang: 'zh-Hant',
+        }),
+      ),
+      '/src_lang',
+    );
+    expectError(
+      d.decodeSessionFrame(
+        JSON.stringify({ ...SESSION_INBOUND_EXAMPLES.session_close, session_id: 's', reason: 'toolong' }),
+      ),
+      '/reason',
+    );
+    // Other decoder sets keep their own limits.
+    expect(decodeSessionFrame(JSON.stringify({ ...chunk, session_id: '123456789' })).ok).toBe(true);
+  });
+
+  it('rejects nonsensical limits with a typed error', () => {
+    expect(() => createDecoders({ maxIdLength: 0 })).toThrow(ProtocolError);
+    try {
+      createDecoders({ maxFrameBytes: Number.NaN });
+    } catch (err) {
+      expect((err as ProtocolError).code).toBe('INVALID_LIMITS');
+    }
+    expect.assertions(2);
   });
 });

@@ -80,13 +80,13 @@ export function errorHint(code: string): string {
 }
 
 /** Codes a ProtocolError can carry: the wire codes plus misuse of this package's API. */
-export type ProtocolErrorCode = ErrorCode | 'INVALID_LIMITS';
+export type ProtocolErrorCode = ErrorCode | 'INVALID_LIMITS' | 'INVALID_AUDIO';
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
   readonly code: ProtocolErrorCode;
   /** JSON path of the offending field, when the error is about a message field. */
-  readonly path?: string;
+  declare readonly path?: string;
 
   constructor(code: ProtocolErrorCode, message: string, path?: string, options?: ErrorOptions) {
     super(message, options);

@@ -52,3 +52,25 @@ export {
   CAPABILITY_SCHEMA_VERSION,
   PROTOCOL_VERSION,
 } from './schema/fields.js';
+export {
+  OPUS_PACKET_MS,
+  PLAN_A_HEADER_BYTES,
+  DEFAULT_SAMPLE_RATE,
+  parseOpusPlanA,
+  opusPlanAPackets,
+  encodeOpusPlanA,
+  opusPlanADurationMs,
+  pcm16DurationMs,
+  audioDurationMs,
+  base64DecodedLength,
+  isCanonicalBase64,
+  decodeBase64Audio,
+  type PlanAInfo,
+  type PlanAOptions,
+} from './audio.js';
+export {
+  NODE_INBOUND_EXAMPLES,
+  NODE_OUTBOUND_EXAMPLES,
+  SESSION_INBOUND_EXAMPLES,
+  SESSION_OUTBOUND_EXAMPLES,
+} from './examples.js';
