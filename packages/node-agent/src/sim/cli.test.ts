@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeNodeGateway } from '../testing/fake-gateway.js';
+
+const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
+
+function runCli(args: string[]) {
+  const child = spawn(process.execPath, ['--conditions=@lingua/source', '--import', 'tsx', CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return {
+    child,
+    exited,
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+  };
+}
+
+describe('lingua-node-sim CLI', () => {
+  let gateway: FakeNodeGateway | undefined;
+  afterEach(async () => {
+    await gateway?.close();
+  });
+
+  it('prints usage with --help and exits 0', async () => {
+    const run = runCli(['--help']);
+    expect(await run.exited).toBe(0);
+    expect(run.stdout).toContain('Usage: lingua-node-sim');
+    expect(run.stdout).toContain('--latency');
+  });
+
+  it('rejects bad arguments with exit code 2 and a hint', async () => {
+    const run = runCli(['--failure-rate', 'lots']);
+    expect(await run.exited).toBe(2);
+    expect(run.stderr).toContain('--failure-rate must be a number between 0 and 1');
+    expect(run.stderr).toContain('--help');
+  });
+
+  it('runs N nodes that answer jobs, and drains and exits 0 on SIGTERM', async () => {
+    gateway = await FakeNodeGateway.start();
+    const run = runCli([
+      '--url',
+      gateway.url,
+      '--nodes',
+      '2',
+      '--latency',
+      '5',
+      '--asr',
+      'en',
+      '--tgt',
+      'de',
+      '--json',
+    ]);
+    try {
+      const conns = [await gateway.nextConnection(10_000), await gateway.nextConnection(10_000)];
+      const registers = await Promise.all(conns.map((c, i) => c.accept(`sim-${i}`)));
+      expect(registers.map((r) => r.language_capabilities?.asr_languages)).toEqual([['en'], ['en']]);
+      const conn = conns[1]!;
+      conn.send({
+        type: 'job_assign',
+        job_id: 'j1',
+        attempt_id: 1,
+        session_id: 's1',
+        utterance_index: 0,
+        src_lang: 'en',
+        tgt_lang: 'de',
+        pipeline: { use_asr: true, use_nmt: true, use_tts: true },
+        audio: Buffer.alloc(6400).toString('base64'),
+        audio_format: 'pcm16',
+        sample_rate: 16000,
+        trace_id: 't1',
+        is_manual_cut: true,
+      });
+      expect(await conn.next('job_result', 10_000)).toMatchObject({
+        job_id: 'j1',
+        node_id: 'sim-1',
+        success: true,
+        text_translated: '[de] utt#0 10p',
+      });
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+      await Promise.all(conns.map((c) => c.closed));
+      const events = run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { event: string; node: string });
+      expect(
+        events
+          .filter((e) => e.event === 'registered')
+          .map((e) => e.node)
+          .sort(),
+      ).toEqual(['node-0', 'node-1']);
+      expect(events.filter((e) => e.event === 'drained')).toHaveLength(2);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+});
