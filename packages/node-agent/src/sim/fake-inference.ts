@@ -8,10 +8,9 @@
  * (session, utterance index) for its whole lifetime.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { JobAssign } from '@lingua/protocol';
+import { parseOpusPlanA, type JobAssign } from '@lingua/protocol';
 import { PROCESSING_ERROR, type JobContext, type JobHandler, type JobOutcome } from '../job-types.js';
 import { sampleLatency, type Latency } from './latency.js';
-import { countPlanAPackets } from './plan-a.js';
 import type { Random } from './random.js';
 
 export interface FakeInferenceOptions {
@@ -40,10 +39,10 @@ export function measureAudio(
 ): AudioMeasure | undefined {
   const bytes = Buffer.from(job.audio, 'base64');
   if (job.audio_format === 'opus') {
-    const packets = countPlanAPackets(bytes);
-    return packets === undefined
-      ? undefined
-      : { bytes: bytes.byteLength, packets, durationMs: packets * FRAME_MS };
+    const planA = parseOpusPlanA(bytes);
+    return planA.valid
+      ? { bytes: bytes.byteLength, packets: planA.packets, durationMs: planA.durationMs }
+      : undefined;
   }
   const frameBytes = (job.sample_rate * 2 * FRAME_MS) / 1000;
   const packets = Math.ceil(bytes.byteLength / frameBytes);
