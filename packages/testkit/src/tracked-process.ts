@@ -107,6 +107,23 @@ function installExitHooks(): void {
     };
     process.on(signal, onSignal);
   }
+  watchParent();
+}
+
+/**
+ * A vitest worker that loses its parent (vitest killed) may live on with a hung test; its
+ * children must not. Notice the orphaning by the IPC channel closing or by a new parent pid.
+ */
+function watchParent(): void {
+  if (typeof process.send === 'function') process.once('disconnect', killTrackedSync);
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      killTrackedSync();
+    }
+  }, 500);
+  timer.unref();
 }
 
 /** Resolves when the child has exited (immediately if it already has). */
