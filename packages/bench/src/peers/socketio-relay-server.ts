@@ -67,7 +67,9 @@ export async function startRelayServer(opts: RelayServerOptions): Promise<RelayS
     await once(http, 'listening');
   } catch (err) {
     await closeAll(io, http, pub, sub);
-    throw lastRedisError instanceof Error ? new Error(`Redis ${opts.redisUrl}: ${lastRedisError.message}`) : err;
+    throw lastRedisError instanceof Error
+      ? new Error(`Redis ${opts.redisUrl}: ${lastRedisError.message}`)
+      : err;
   }
   const port = (http.address() as AddressInfo).port;
   return { port, close: () => closeAll(io, http, pub, sub) };
