@@ -10,8 +10,11 @@ export interface RegisteredNode extends LocalNodeSocket {
   readonly poolId: string;
   readonly shard: number;
   readonly status: string;
-  /** Close this socket because a newer registration replaced it. */
+  /** Close this socket because a newer registration replaced it (without removing anything from Redis). */
   fence(reason: string): void;
+  isOpen(): boolean;
+  /** Ping and report whether a pong came back in time. */
+  probe(timeoutMs: number): Promise<boolean>;
 }
 
 export class NodeRegistry {

@@ -6,11 +6,16 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { GatewayContext } from '../context.js';
 import { NodeConnection } from './node-connection.js';
+import { nodeSetStatus } from './node-scripts.js';
+import { SilentNodeSweep } from './silent-sweep.js';
 
 export class NodeService {
   private readonly connections = new Set<NodeConnection>();
+  readonly sweep: SilentNodeSweep;
 
-  constructor(private readonly ctx: GatewayContext) {}
+  constructor(private readonly ctx: GatewayContext) {
+    this.sweep = new SilentNodeSweep(ctx);
+  }
 
   attach(ws: WebSocket, req: IncomingMessage): void {
     const conn = new NodeConnection(this.ctx, ws, req);
@@ -21,14 +26,39 @@ export class NodeService {
   }
 
   /** Node summaries before readiness: free-slot hints per shard for the dispatcher. */
-  async preload(): Promise<void> {}
+  async preload(): Promise<void> {
+    await this.sweep.run(false);
+  }
 
-  start(): void {}
+  start(): void {
+    this.sweep.start();
+  }
 
-  stop(): void {}
+  stop(): void {
+    this.sweep.stop();
+  }
 
-  /** Gateway drain: every local node → `draining` (out of the dispatch set) and told so. */
-  async drainAll(): Promise<void> {}
+  /** Gateway drain: every local node → `draining` (out of the dispatch set) and told so with `node_status`. */
+  async drainAll(): Promise<void> {
+    const work = [...this.connections].map((conn) =>
+      conn.enqueue(async () => {
+        const reg = conn.reg;
+        if (!reg || conn.phase !== 'registered') return;
+        const r = await nodeSetStatus(
+          this.ctx.scripts,
+          this.ctx.keys.shard(reg.placement.poolId, reg.shard),
+          {
+            nodeId: reg.nodeId,
+            epoch: reg.epoch,
+            status: 'draining',
+            now: Date.now(),
+          },
+        );
+        if (r.status === 'OK') conn.setStatus('draining', 'gateway draining');
+      }),
+    );
+    await Promise.all(work);
+  }
 
   get openConnections(): number {
     return this.connections.size;

@@ -1,0 +1,197 @@
+/**
+ * node_heartbeat: normally exactly one `node-heartbeat` script on the node's shard (liveness, usage, health
+ * streak, status transition, free slots). Two rare paths cost more: a changed language capability moves the
+ * node to its new pool first (reservations carried), and a record that vanished (swept during a long silence)
+ * is placed again if this socket still holds the newest epoch. STALE means a newer registration fenced us.
+ */
+import { performance } from 'node:perf_hooks';
+import type { NodeHeartbeat, NodeStatusValue } from '@lingua/protocol';
+import { capabilityPairs, isHealthy, placementFor, runningServices, type Placement } from './capability.js';
+import type { NodeConnection } from './node-connection.js';
+import { placeNode, removeNode } from './node-placement.js';
+import { nodeClaim, nodeHeartbeat } from './node-scripts.js';
+
+const STATUS_REASON: Partial<Record<NodeStatusValue, string>> = {
+  ready: 'healthy heartbeats',
+  degraded: 'core services not running or no GPU',
+  registering: 'registration restored after silence',
+};
+
+export async function handleHeartbeat(
+  conn: NodeConnection,
+  msg: NodeHeartbeat,
+  receivedAt: number,
+): Promise<void> {
+  const { ctx } = conn;
+  const reg = conn.reg;
+  if (!reg || conn.phase !== 'registered') return; // closed or fenced while queued
+  if (msg.node_id !== reg.nodeId) {
+    conn.sendError('INVALID_MESSAGE', "node_heartbeat: node_id is not this socket's node", {
+      path: '/node_id',
+    });
+    return;
+  }
+  let outcome = 'ok';
+  try {
+    if (msg.language_capabilities !== undefined) {
+      const raw = JSON.stringify(msg.language_capabilities);
+      if (raw !== reg.langRaw) {
+        reg.langRaw = raw;
+        const pairs = capabilityPairs({
+          langSets: reg.langSets,
+          languageCapabilities: msg.language_capabilities,
+          installedModels: msg.installed_models,
+        });
+        const next = placementFor(pairs, reg.placement.region, reg.placement.tier);
+        if (pairs.length > 0 && next.poolId !== reg.placement.poolId) {
+          outcome = 'move';
+          if (!(await moveNode(conn, next, msg))) return fenced(conn, 'stale');
+        }
+      }
+    }
+    const usage = {
+      cpu: msg.resource_usage.cpu_percent,
+      ...(msg.resource_usage.gpu_percent === undefined ? {} : { gpu: msg.resource_usage.gpu_percent }),
+      ...(msg.resource_usage.gpu_mem_percent === undefined
+        ? {}
+        : { gpu_mem: msg.resource_usage.gpu_mem_percent }),
+      mem: msg.resource_usage.mem_percent,
+      running: msg.resource_usage.running_jobs,
+    };
+    const args = {
+      nodeId: reg.nodeId,
+      epoch: reg.epoch,
+      usage,
+      healthy: isHealthy(msg, reg.gpuPresent || !ctx.config.requireGpu),
+      readyAfter: ctx.config.nodeReadyHeartbeats,
+      degradeAfter: ctx.config.nodeDegradeHeartbeats,
+      running: msg.resource_usage.running_jobs,
+    };
+    let r = await nodeHeartbeat(ctx.scripts, ctx.keys.shard(reg.placement.poolId, reg.shard), {
+      ...args,
+      now: Date.now(),
+    });
+    if (r.status === 'GONE') {
+      outcome = 'gone';
+      if (!(await placeAgain(conn, msg))) return fenced(conn, outcome);
+      r = await nodeHeartbeat(ctx.scripts, ctx.keys.shard(reg.placement.poolId, reg.shard), {
+        ...args,
+        now: Date.now(),
+      });
+    }
+    if (r.status === 'STALE') return fenced(conn, 'stale');
+    if (r.status === 'GONE') return fenced(conn, 'gone');
+    if (r.nodeStatus !== reg.status) {
+      const status = r.nodeStatus as NodeStatusValue;
+      conn.setStatus(status, STATUS_REASON[status] ?? 'status changed');
+    }
+  } catch (err) {
+    outcome = 'error';
+    ctx.logger.warn({ err, nodeId: reg.nodeId }, 'heartbeat failed');
+  } finally {
+    ctx.metrics.nodes.heartbeats.inc({ outcome });
+    ctx.metrics.nodes.heartbeatSeconds.observe((performance.now() - receivedAt) / 1000);
+  }
+}
+
+function fenced(conn: NodeConnection, outcome: string): void {
+  conn.ctx.metrics.nodes.heartbeats.inc({ outcome: `fenced_${outcome}` });
+  conn.fence('a newer registration of this node exists');
+}
+
+/** Capability changed: out of the old shard (index released, reservations taken) and into the new pool. */
+async function moveNode(conn: NodeConnection, next: Placement, msg: NodeHeartbeat): Promise<boolean> {
+  const { ctx } = conn;
+  const reg = conn.reg;
+  if (!reg) return false;
+  const now = Date.now();
+  const removal = await removeNode(ctx, {
+    nodeId: reg.nodeId,
+    epoch: reg.epoch,
+    at: { poolId: reg.placement.poolId, shard: reg.shard },
+    now,
+  });
+  if (!removal.removed && removal.reason === 'stale') return false;
+  const placed = await placeNode(ctx, {
+    nodeId: reg.nodeId,
+    epoch: reg.epoch,
+    placement: next,
+    record: recordFor(conn, msg, reg.status),
+    carried: removal.removed ? removal.reservations : [],
+    now,
+  });
+  if (!placed.ok) return false;
+  await ctx.redis.client.hset(ctx.keys.node(reg.nodeId), 'pool', next.poolId, 'shard', placed.shard);
+  ctx.logger.info(
+    { nodeId: reg.nodeId, from: reg.placement.poolId, to: next.poolId, shard: placed.shard },
+    'node moved to another pool',
+  );
+  reg.placement = next;
+  reg.shard = placed.shard;
+  ctx.metrics.nodes.moves.inc();
+  return true;
+}
+
+/**
+ * The shard record vanished (swept while silent, owner cleared): claim the id again, fenced on the epoch this
+ * socket holds (a newer registration elsewhere makes the claim STALE), and place the node again.
+ */
+async function placeAgain(conn: NodeConnection, msg: NodeHeartbeat): Promise<boolean> {
+  const { ctx } = conn;
+  const reg = conn.reg;
+  if (!reg) return false;
+  const nodeKey = ctx.keys.node(reg.nodeId);
+  const claim = await nodeClaim(ctx.scripts, nodeKey, {
+    nodeId: reg.nodeId,
+    instanceId: ctx.instanceId,
+    now: Date.now(),
+    expectedEpoch: reg.epoch,
+    holderLive: false,
+    presentedTokenHash: '',
+    samePeer: false,
+    newTokenHash: '',
+  });
+  if (claim.status !== 'OK') return false;
+  reg.epoch = claim.epoch;
+  const placed = await placeNode(ctx, {
+    nodeId: reg.nodeId,
+    epoch: reg.epoch,
+    placement: reg.placement,
+    record: recordFor(conn, msg, 'registering'),
+    carried: [],
+    preferredShard: reg.shard,
+    now: Date.now(),
+  });
+  if (!placed.ok) return false;
+  await ctx.redis.client.hset(
+    nodeKey,
+    'pool',
+    reg.placement.poolId,
+    'shard',
+    placed.shard,
+    'peer',
+    conn.peer,
+  );
+  reg.shard = placed.shard;
+  conn.setStatus('registering', STATUS_REASON.registering ?? 'registering');
+  ctx.logger.info({ nodeId: reg.nodeId, epoch: reg.epoch }, 'node placed again after its record expired');
+  return true;
+}
+
+function recordFor(conn: NodeConnection, msg: NodeHeartbeat, status: string): Record<string, unknown> {
+  const reg = conn.reg;
+  return {
+    ...reg?.recordBase,
+    region: reg?.placement.region,
+    tier: reg?.placement.tier,
+    status,
+    ok: 0,
+    bad: 0,
+    usage: {
+      cpu: msg.resource_usage.cpu_percent,
+      mem: msg.resource_usage.mem_percent,
+      running: msg.resource_usage.running_jobs,
+    },
+    svc: runningServices(msg.installed_services),
+  };
+}

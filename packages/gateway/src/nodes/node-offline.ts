@@ -1,0 +1,53 @@
+/**
+ * Ending a registration (socket closed, gateway stopping): remove the node's shard record fenced by epoch — a
+ * late close of an old socket finds a newer epoch (STALE) or no record (GONE) and removes nothing — release its
+ * index slot, clear its owner, and hand its live reservations to the job side so those jobs fail over now.
+ */
+import { nodeRelease } from '@lingua/store';
+import type { GatewayContext } from '../context.js';
+import type { NodeConnection } from './node-connection.js';
+import { parseReservations, removeNode } from './node-placement.js';
+
+export type OfflineReason = 'close' | 'drain' | 'fenced' | 'expired';
+
+export async function unregisterNode(
+  ctx: GatewayContext,
+  conn: NodeConnection,
+  reason: OfflineReason,
+): Promise<void> {
+  const reg = conn.reg;
+  if (!reg) return;
+  const now = Date.now();
+  try {
+    const removal = await removeNode(ctx, {
+      nodeId: reg.nodeId,
+      epoch: reg.epoch,
+      at: { poolId: reg.placement.poolId, shard: reg.shard },
+      now,
+    });
+    if (!removal.removed && removal.reason === 'stale') {
+      ctx.logger.debug(
+        { nodeId: reg.nodeId, epoch: reg.epoch, newer: removal.epoch },
+        'late close of a replaced socket',
+      );
+      return;
+    }
+    if (removal.removed) {
+      const lost = parseReservations(removal.reservations);
+      if (lost.length > 0) ctx.hooks.onReservationsLost(reg.nodeId, lost, reason);
+    }
+    // GONE (swept while silent) still clears the owner, fenced by the same epoch.
+    await Promise.all([
+      nodeRelease(ctx.scripts, ctx.keys.node(reg.nodeId), { epoch: reg.epoch, now }),
+      ctx.redis.client.srem(ctx.keys.instance(ctx.instanceId).nodes, reg.nodeId),
+    ]);
+    ctx.metrics.nodes.offline.inc({ reason });
+    ctx.logger.debug({ nodeId: reg.nodeId, epoch: reg.epoch, reason }, 'node offline');
+  } catch (err) {
+    // The sweep removes what we could not (the record stops heartbeating).
+    ctx.logger.warn(
+      { err, nodeId: reg.nodeId },
+      'node offline: Redis cleanup failed; the sweep will finish it',
+    );
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Placing a node registration in Redis and taking it out again: the sequences of scripts behind register,
+ * move, re-place and close (DESIGN.md §6). Each step is fenced by epoch in its script; this module only decides
+ * the order and which index bookkeeping (index-assign / index-release) the outcome calls for.
+ *
+ * Index bookkeeping rule: whoever actually removed a node's shard record (shard-remove → OK) releases its index
+ * slot. A GONE/STALE removal means someone else already did, so nothing is released twice.
+ */
+import type { ReservationRef } from '../context.js';
+import type { GatewayContext } from '../context.js';
+import type { Placement } from './capability.js';
+import {
+  indexAssign,
+  indexRelease,
+  shardRemove,
+  shardUpsert,
+  type CarriedReservation,
+  type PoolMetaInput,
+} from './node-scripts.js';
+
+export interface ShardRef {
+  poolId: string;
+  shard: number;
+}
+
+export type PlaceResult = { ok: true; shard: number; free: number } | { ok: false; staleEpoch: number };
+
+/**
+ * Puts the node (already claimed at `epoch`) into its pool: reuses `keepShard` when the node still sits there,
+ * else index-assign picks a shard (sticky: `preferredShard` first). `carried` reservations move along.
+ */
+export async function placeNode(
+  ctx: GatewayContext,
+  a: {
+    nodeId: string;
+    epoch: number;
+    placement: Placement;
+    record: Record<string, unknown>;
+    carried: CarriedReservation[];
+    keepShard?: number;
+    preferredShard?: number;
+    now: number;
+  },
+): Promise<PlaceResult> {
+  const { placement: p } = a;
+  let shard = a.keepShard;
+  if (shard === undefined) {
+    const meta: PoolMetaInput = { pairs: p.indexPairs, region: p.region, tier: p.tier, sig: p.sig };
+    const assigned = await indexAssign(ctx.scripts, ctx.keys, {
+      poolId: p.poolId,
+      meta,
+      shardSize: ctx.config.poolShardSize,
+      preferredShard: a.preferredShard ?? -1,
+      now: a.now,
+    });
+    shard = assigned.shard;
+  }
+  const record = { ...a.record, pool: p.poolId, shard };
+  const up = await shardUpsert(ctx.scripts, ctx.keys.shard(p.poolId, shard), {
+    nodeId: a.nodeId,
+    epoch: a.epoch,
+    record,
+    now: a.now,
+    carried: a.carried,
+  });
+  if (up.status === 'STALE') {
+    // A newer registration already sits in this shard: give back the index slot we just took.
+    if (a.keepShard === undefined)
+      await indexRelease(ctx.scripts, ctx.keys, { poolId: p.poolId, shard, now: a.now });
+    return { ok: false, staleEpoch: up.epoch };
+  }
+  ctx.index.noteFree(p.poolId, shard, up.free);
+  return { ok: true, shard, free: up.free };
+}
+
+export type RemoveResult =
+  | { removed: true; reservations: CarriedReservation[] }
+  | { removed: false; reason: 'gone' | 'stale'; epoch?: number };
+
+/** Removes the node's shard record at exactly `epoch`; on success also releases its index slot unless `keepIndex`. */
+export async function removeNode(
+  ctx: GatewayContext,
+  a: { nodeId: string; epoch: number | '*'; at: ShardRef; now: number; keepIndex?: boolean },
+): Promise<RemoveResult> {
+  const r = await shardRemove(ctx.scripts, ctx.keys.shard(a.at.poolId, a.at.shard), {
+    nodeId: a.nodeId,
+    epoch: a.epoch,
+    now: a.now,
+  });
+  if (r.status === 'GONE') return { removed: false, reason: 'gone' };
+  if (r.status === 'STALE') return { removed: false, reason: 'stale', epoch: r.epoch };
+  if (!a.keepIndex) {
+    await indexRelease(ctx.scripts, ctx.keys, { poolId: a.at.poolId, shard: a.at.shard, now: a.now });
+  }
+  return { removed: true, reservations: r.reservations };
+}
+
+/** `<nodeId>|<sessionId>|<jobId>|<attempt>` → its parts (the job side fails these over). */
+export function parseReservations(carried: CarriedReservation[]): ReservationRef[] {
+  const out: ReservationRef[] = [];
+  for (const { member } of carried) {
+    const [nodeId, sessionId, jobId, attempt] = member.split('|');
+    if (!nodeId || !sessionId || !jobId || attempt === undefined) continue;
+    out.push({ nodeId, sessionId, jobId, attempt: Number(attempt) });
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+/**
+ * Test support (not built into dist): a real gateway in this process on a random port, against one of the
+ * test kit's Redis targets, isolated by a fresh key prefix.
+ */
+import { redisEnv, uniquePrefix, type RedisTarget } from '@lingua/testkit';
+import { createGateway, type Gateway, type GatewayOptions } from '../app.js';
+import { loadConfig } from '../config.js';
+
+export interface TestGateway extends Gateway {
+  wsUrl(path: string): string;
+  httpUrl(path: string): string;
+  getJson<T = unknown>(path: string): Promise<{ status: number; body: T }>;
+}
+
+export async function startTestGateway(
+  target: RedisTarget,
+  env: Record<string, string> = {},
+  opts: GatewayOptions = {},
+): Promise<TestGateway> {
+  const config = loadConfig({
+    ...redisEnv(target),
+    LINGUA_PORT: '0',
+    LINGUA_HOST: '127.0.0.1',
+    LINGUA_KEY_PREFIX: uniquePrefix('gw'),
+    LINGUA_LOG_LEVEL: process.env.LINGUA_TEST_LOG_LEVEL ?? 'silent',
+    ...env,
+  });
+  const gw = await createGateway(config, opts);
+  await gw.start();
+  const base = (): string => `127.0.0.1:${gw.port()}`;
+  return Object.assign(gw, {
+    wsUrl: (path: string) => `ws://${base()}${path}`,
+    httpUrl: (path: string) => `http://${base()}${path}`,
+    async getJson<T>(path: string) {
+      const res = await fetch(`http://${base()}${path}`);
+      return { status: res.status, body: (await res.json()) as T };
+    },
+  });
+}
