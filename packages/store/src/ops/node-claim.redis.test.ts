@@ -1,0 +1,92 @@
+import { forEachTopology, uniquePrefix } from '@lingua/testkit';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { RedisConnection } from '../connection.js';
+import { KeySchema } from '../keys.js';
+import { ScriptRunner } from '../scripts/loader.js';
+import { connectionForTarget } from '../scripts/target-connection.js';
+import { nodeClaim } from './node-claim.js';
+import { nodeRelease } from './node-release.js';
+
+forEachTopology('node-claim / node-release', (target) => {
+  let conn: RedisConnection;
+  let runner: ScriptRunner;
+  const keys = new KeySchema(uniquePrefix('claim'));
+  const base = { instanceId: 'gw-a', now: 1_000, holderLive: false, samePeer: false };
+
+  beforeAll(async () => {
+    conn = connectionForTarget(target, 'claim-test');
+    runner = new ScriptRunner(conn);
+    await runner.load();
+  });
+  afterAll(() => conn.quit());
+
+  it('claims a new node at epoch 1 with no previous placement, storing its token', async () => {
+    const key = keys.node('n1');
+    const r = await nodeClaim(runner, key, { ...base, nodeId: 'n1', newTokenHash: 'tok' });
+    expect(r).toEqual({ status: 'OK', epoch: 1, prevOwner: '', prevEpoch: 0, prevPool: '', prevShard: -1 });
+    expect(await conn.client.hgetall(key)).toMatchObject({
+      id: 'n1',
+      epoch: '1',
+      owner: 'gw-a',
+      token_hash: 'tok',
+    });
+  });
+
+  it('a live holder conflicts unless the token matches or the peer is the same', async () => {
+    const key = keys.node('n2');
+    await nodeClaim(runner, key, { ...base, nodeId: 'n2', newTokenHash: 'tok' });
+    await conn.client.hset(key, 'pool', 'poolA', 'shard', '3');
+    const rival = { ...base, nodeId: 'n2', instanceId: 'gw-b', holderLive: true };
+    expect(await nodeClaim(runner, key, rival)).toEqual({ status: 'CONFLICT', owner: 'gw-a', epoch: 1 });
+    expect(await nodeClaim(runner, key, { ...rival, tokenHash: 'wrong' })).toEqual({
+      status: 'CONFLICT',
+      owner: 'gw-a',
+      epoch: 1,
+    });
+    expect(await nodeClaim(runner, key, { ...rival, tokenHash: 'tok' })).toEqual({
+      status: 'OK',
+      epoch: 2,
+      prevOwner: 'gw-a',
+      prevEpoch: 1,
+      prevPool: 'poolA',
+      prevShard: 3,
+    });
+    const back = await nodeClaim(runner, key, { ...base, nodeId: 'n2', holderLive: true, samePeer: true });
+    expect(back).toMatchObject({ status: 'OK', epoch: 3, prevOwner: 'gw-b' });
+    // The token is set once and never replaced by a later claim.
+    await nodeClaim(runner, key, { ...base, nodeId: 'n2', newTokenHash: 'other' });
+    expect(await conn.client.hget(key, 'token_hash')).toBe('tok');
+  });
+
+  it('a dead holder is replaced; a stale expected epoch is refused', async () => {
+    const key = keys.node('n3');
+    await nodeClaim(runner, key, { ...base, nodeId: 'n3' });
+    expect(await nodeClaim(runner, key, { ...base, nodeId: 'n3', instanceId: 'gw-c' })).toMatchObject({
+      status: 'OK',
+      epoch: 2,
+    });
+    expect(await nodeClaim(runner, key, { ...base, nodeId: 'n3', expectedEpoch: 1 })).toEqual({
+      status: 'STALE',
+      epoch: 2,
+    });
+    expect(await nodeClaim(runner, key, { ...base, nodeId: 'n3', expectedEpoch: 2 })).toMatchObject({
+      status: 'OK',
+      epoch: 3,
+    });
+  });
+
+  it('release is fenced: an older socket cannot clear a newer owner', async () => {
+    const key = keys.node('n4');
+    await nodeClaim(runner, key, { ...base, nodeId: 'n4' });
+    await nodeClaim(runner, key, { ...base, nodeId: 'n4', instanceId: 'gw-b' });
+    expect(await nodeRelease(runner, key, { epoch: 1, now: 2_000 })).toEqual({ status: 'STALE', epoch: 2 });
+    expect(await conn.client.hget(key, 'owner')).toBe('gw-b');
+    expect(await nodeRelease(runner, key, { epoch: 2, now: 2_000 })).toEqual({ status: 'OK' });
+    expect(await conn.client.hget(key, 'owner')).toBe('');
+    // A released node is claimed without conflict even if the caller believes the holder is alive.
+    expect(await nodeClaim(runner, key, { ...base, nodeId: 'n4', holderLive: true })).toMatchObject({
+      status: 'OK',
+      epoch: 3,
+    });
+  });
+});

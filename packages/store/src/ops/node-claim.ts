@@ -1,0 +1,72 @@
+import { unexpectedReply } from '../errors.js';
+import type { ScriptRunner } from '../scripts/loader.js';
+import { replyNumber, replyString } from './reply.js';
+
+export interface NodeClaimArgs {
+  nodeId: string;
+  instanceId: string;
+  now: number;
+  /** Epoch the caller read before deciding; omitted = do not check. */
+  expectedEpoch?: number;
+  /** Whether the current owner instance is alive (its presence key exists). */
+  holderLive: boolean;
+  /** Hash of the token the node presented, if any. */
+  tokenHash?: string;
+  /** The claim comes from the same remote peer as the current holder (a reconnect racing its old close). */
+  samePeer: boolean;
+  /** Token hash to store when the node has none yet. */
+  newTokenHash?: string;
+}
+
+export type NodeClaimResult =
+  | {
+      status: 'OK';
+      epoch: number;
+      prevOwner: string;
+      prevEpoch: number;
+      /** Where the node was placed before ('' / -1 = never placed). */
+      prevPool: string;
+      prevShard: number;
+    }
+  | { status: 'CONFLICT'; owner: string; epoch: number }
+  | { status: 'STALE'; epoch: number };
+
+/** Claims a node id for this instance: epoch+1, owner = instanceId, unless a live holder keeps it. */
+export async function nodeClaim(
+  runner: ScriptRunner,
+  nodeKey: string,
+  a: NodeClaimArgs,
+): Promise<NodeClaimResult> {
+  const s = 'node-claim';
+  const r = await runner.run(
+    s,
+    [nodeKey],
+    [
+      a.nodeId,
+      a.instanceId,
+      a.now,
+      a.expectedEpoch ?? '',
+      a.holderLive ? 1 : 0,
+      a.tokenHash ?? '',
+      a.samePeer ? 1 : 0,
+      a.newTokenHash ?? '',
+    ],
+  );
+  switch (r[0]) {
+    case 'OK':
+      return {
+        status: 'OK',
+        epoch: replyNumber(s, r, 1),
+        prevOwner: replyString(s, r, 2),
+        prevEpoch: replyNumber(s, r, 3),
+        prevPool: replyString(s, r, 4),
+        prevShard: replyNumber(s, r, 5),
+      };
+    case 'CONFLICT':
+      return { status: 'CONFLICT', owner: replyString(s, r, 1), epoch: replyNumber(s, r, 2) };
+    case 'STALE':
+      return { status: 'STALE', epoch: replyNumber(s, r, 1) };
+    default:
+      throw unexpectedReply(s, r);
+  }
+}
