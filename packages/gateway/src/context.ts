@@ -34,7 +34,8 @@ export type NodeDeliveryFailure = 'node_gone' | 'stale_epoch';
 /** What the job side of a session receives from nodes (possibly via another instance). */
 export type SessionJobEvent =
   | { kind: 'accepted'; sessionId: string; jobId: string; attempt: number; nodeId: string }
-  | { kind: 'partial'; sessionId: string; jobId: string; frame: SessionOutbound }
+  /** `nodeId`: the node that sent it; the session drops partials from a node that no longer holds the job. */
+  | { kind: 'partial'; sessionId: string; jobId: string; nodeId?: string; frame: SessionOutbound }
   | {
       kind: 'result';
       sessionId: string;
@@ -64,8 +65,11 @@ export interface Router {
     target: { nodeId: string; owner: string; epoch: number },
     frame: NodeOutbound,
   ): Promise<true | NodeDeliveryFailure>;
-  /** Hand a job event to the job side of the session's owner instance. */
-  deliverToSession(target: { sessionId: string; owner: string }, event: SessionJobEvent): Promise<void>;
+  /**
+   * Hand a job event to the job side of the session's owner instance. `owner` omitted = the caller does not
+   * know it (asr_partial carries no fence that would return it): the router finds the owner itself.
+   */
+  deliverToSession(target: { sessionId: string; owner?: string }, event: SessionJobEvent): Promise<void>;
 }
 
 /** Hooks node handling calls into job handling (implemented by the job service). */

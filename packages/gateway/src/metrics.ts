@@ -117,10 +117,78 @@ export function createMetrics() {
     }),
   };
 
-  // ---- Sessions & jobs (owned by the sessions/jobs engineer): add job dispatch/result latency, jobs by
-  // ---- outcome, sessions, etc. here, and return them in the object below.
-  const sessions = {};
-  const jobs = {};
+  // ---- Sessions & jobs (owned by the sessions/jobs engineer).
+  const sessions = {
+    active: new Gauge({
+      name: 'lingua_sessions',
+      help: 'Sessions live on this instance',
+      registers: r,
+    }),
+    opened: new Counter({
+      name: 'lingua_sessions_total',
+      help: 'session_init frames handled, by outcome (ok, or the error code)',
+      labelNames: ['outcome'] as const,
+      registers: r,
+    }),
+    utterances: new Counter({
+      name: 'lingua_utterances_total',
+      help: 'Utterances cut from session audio, by trigger (manual, pause, max_duration, buffer_full)',
+      labelNames: ['trigger'] as const,
+      registers: r,
+    }),
+    resolutions: new Counter({
+      name: 'lingua_resolutions_total',
+      help: 'Utterance indexes resolved to the client, by kind (translation, missing, error), reason and how (resolved, gap, drain)',
+      labelNames: ['kind', 'reason', 'how'] as const,
+      registers: r,
+    }),
+    refused: new Counter({
+      name: 'lingua_resolutions_refused_total',
+      help: 'Resolutions dropped by ordered delivery, by outcome (late, duplicate, unknown)',
+      labelNames: ['outcome'] as const,
+      registers: r,
+    }),
+  };
+  const jobs = {
+    dispatchSeconds: new Histogram({
+      name: 'lingua_job_dispatch_duration_seconds',
+      help: 'Utterance cut (after hangover) → job_assign handed to the node socket, by attempt kind (first, retry)',
+      labelNames: ['attempt'] as const,
+      buckets: FAST_BUCKETS_S,
+      registers: r,
+    }),
+    dispatchFailed: new Counter({
+      name: 'lingua_job_dispatch_failures_total',
+      help: 'First attempts that did not reach a node, by reason (no_node, session_gone, exists, error)',
+      labelNames: ['reason'] as const,
+      registers: r,
+    }),
+    expired: new Counter({
+      name: 'lingua_job_attempts_expired_total',
+      help: 'Attempts ended without a result, by cause (timeout, node_lost, undeliverable)',
+      labelNames: ['cause'] as const,
+      registers: r,
+    }),
+    resultSeconds: new Histogram({
+      name: 'lingua_job_result_duration_seconds',
+      help: 'job_result read → handed to the session owner (job-transition + route), by resolution kind',
+      labelNames: ['kind'] as const,
+      buckets: FAST_BUCKETS_S,
+      registers: r,
+    }),
+    staleFrames: new Counter({
+      name: 'lingua_job_frames_stale_total',
+      help: 'Node job frames that lost their fence and changed nothing, by type and why',
+      labelNames: ['type', 'why'] as const,
+      registers: r,
+    }),
+    droppedEvents: new Counter({
+      name: 'lingua_job_events_dropped_total',
+      help: 'Job events a session ignored, by kind and why (unknown_job, stale_attempt, foreign_node)',
+      labelNames: ['kind', 'why'] as const,
+      registers: r,
+    }),
+  };
   // ---- end of the sessions & jobs section.
 
   return { registry, nodes, ws, errors, index, sessions, jobs };

@@ -1,0 +1,138 @@
+/**
+ * `session_init` → a new session: checks what the schema cannot (mode needs its languages), negotiates the
+ * audio format, claims the session in Redis (`session-claim`, owner = this instance) and builds the ack with
+ * every field PROTOCOL.md lists. The *ext* `resume` request is not served yet: such an init opens a new session
+ * (`resumed:false`).
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import {
+  DEFAULT_SAMPLE_RATE,
+  PROTOCOL_VERSION,
+  type SessionInit,
+  type SessionInitAck,
+} from '@lingua/protocol';
+import type { FrameError, SessionSetup } from './session.js';
+import type { SessionStore } from './session-store.js';
+
+export type InitOutcome =
+  { ok: true; setup: SessionSetup; ack: SessionInitAck } | { ok: false; error: FrameError };
+
+export interface InitDeps {
+  store: SessionStore;
+  instanceId: string;
+  now: () => number;
+}
+
+/** Schema-valid but unusable inits: answered with INVALID_MESSAGE and the field's path. */
+export function checkInit(msg: SessionInit): FrameError | undefined {
+  const invalid = (path: string, message: string): FrameError => ({
+    code: 'INVALID_MESSAGE',
+    message,
+    details: { path },
+  });
+  if (msg.src_lang === '') return invalid('/src_lang', 'src_lang must not be empty');
+  if (msg.tgt_lang === '') return invalid('/tgt_lang', 'tgt_lang must not be empty');
+  if (msg.mode === 'two_way_auto') {
+    if (!msg.lang_a) return invalid('/lang_a', 'two_way_auto needs lang_a');
+    if (!msg.lang_b) return invalid('/lang_b', 'two_way_auto needs lang_b');
+    if (msg.lang_a === msg.lang_b) return invalid('/lang_b', 'lang_b must differ from lang_a');
+  }
+  return undefined;
+}
+
+export async function initSession(deps: InitDeps, msg: SessionInit): Promise<InitOutcome> {
+  const bad = checkInit(msg);
+  if (bad) return { ok: false, error: bad };
+  const mode = msg.mode ?? 'one_way';
+  const audioFormat = msg.audio_format === 'pcm16' ? 'pcm16' : 'opus';
+  // Opus Plan A is 16 kHz by definition; pcm16 may name its rate.
+  const sampleRate = audioFormat === 'pcm16' ? (msg.sample_rate ?? DEFAULT_SAMPLE_RATE) : DEFAULT_SAMPLE_RATE;
+  const traceId = msg.trace_id ?? randomUUID();
+  const token = randomBytes(18).toString('base64url');
+  for (let tries = 0; tries < 3; tries++) {
+    const sessionId = `s-${randomUUID()}`;
+    const claim = await deps.store.create(
+      sessionId,
+      deps.instanceId,
+      sha256(token),
+      sessionFields(msg, mode, audioFormat, sampleRate, traceId),
+      deps.now(),
+    );
+    if (claim.status !== 'OK') continue;
+    const setup: SessionSetup = {
+      sessionId,
+      epoch: claim.epoch,
+      audioFormat,
+      sampleRate,
+      route: {
+        mode,
+        srcLang: msg.src_lang,
+        tgtLang: msg.tgt_lang,
+        ...(msg.lang_a !== undefined ? { langA: msg.lang_a } : {}),
+        ...(msg.lang_b !== undefined ? { langB: msg.lang_b } : {}),
+      },
+      params: {
+        sessionId,
+        traceId,
+        srcLang: msg.src_lang,
+        tgtLang: msg.tgt_lang,
+        mode,
+        ...(msg.dialect !== undefined ? { dialect: msg.dialect } : {}),
+        ...(msg.features !== undefined ? { features: msg.features } : {}),
+        ...(msg.lang_a !== undefined ? { langA: msg.lang_a } : {}),
+        ...(msg.lang_b !== undefined ? { langB: msg.lang_b } : {}),
+        ...(msg.auto_langs !== undefined ? { autoLangs: msg.auto_langs } : {}),
+        ...(msg.enable_streaming_asr !== undefined ? { enableStreamingAsr: msg.enable_streaming_asr } : {}),
+        ...(msg.partial_update_interval_ms !== undefined
+          ? { partialUpdateIntervalMs: msg.partial_update_interval_ms }
+          : {}),
+      },
+    };
+    const ack: SessionInitAck = {
+      type: 'session_init_ack',
+      session_id: sessionId,
+      message: 'session created',
+      trace_id: traceId,
+      protocol_version: PROTOCOL_VERSION,
+      use_binary_frame: false,
+      negotiated_codec: audioFormat,
+      negotiated_audio_format: audioFormat,
+      negotiated_sample_rate: sampleRate,
+      negotiated_channel_count: 1,
+      resume_token: token,
+      ...(msg.resume !== undefined ? { resumed: false } : {}),
+    };
+    return { ok: true, setup, ack };
+  }
+  return { ok: false, error: { code: 'INTERNAL_ERROR', message: 'could not allocate a session id' } };
+}
+
+function sessionFields(
+  msg: SessionInit,
+  mode: string,
+  audioFormat: string,
+  sampleRate: number,
+  traceId: string,
+): Record<string, string | number | boolean | object> {
+  const f: Record<string, string | number | boolean | object> = {
+    src_lang: msg.src_lang,
+    tgt_lang: msg.tgt_lang,
+    mode,
+    platform: msg.platform,
+    client_version: msg.client_version,
+    trace_id: traceId,
+    audio_format: audioFormat,
+    sample_rate: sampleRate,
+  };
+  if (msg.lang_a !== undefined) f.lang_a = msg.lang_a;
+  if (msg.lang_b !== undefined) f.lang_b = msg.lang_b;
+  if (msg.dialect !== undefined) f.dialect = msg.dialect;
+  if (msg.tenant_id !== undefined) f.tenant = msg.tenant_id;
+  if (msg.features !== undefined) f.features = msg.features;
+  if (msg.auto_langs !== undefined) f.auto_langs = msg.auto_langs;
+  return f;
+}
+
+function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}

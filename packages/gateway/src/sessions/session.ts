@@ -1,0 +1,257 @@
+/**
+ * One live session on its owner instance: audio → utterances (segmenter) → jobs (SessionJobs) → resolutions in
+ * utterance order (OrderedDelivery) → the socket. The socket handler (session-socket.ts) decodes frames and
+ * calls in here; this class decides what they mean.
+ *
+ * Invariant kept here: every utterance index this session accepts resolves exactly once — the index enters
+ * ordered delivery when it is accepted, before its job exists, and only ordered delivery writes resolutions.
+ */
+import type { Logger } from 'pino';
+import type {
+  AudioChunk,
+  AudioFormat,
+  SessionOutbound,
+  Utterance as UtteranceMessage,
+} from '@lingua/protocol';
+import type { SessionJobEvent } from '../context.js';
+import type { LanguageRoute } from '../jobs/candidates.js';
+import { DEFAULT_PIPELINE, type SessionJobParams, type UtteranceJob } from '../jobs/job-assign.js';
+import { missingResolution, type Resolution } from '../jobs/resolution.js';
+import { SessionJobs, type SessionJobsDeps } from '../jobs/session-jobs.js';
+import { decodeAudio } from './audio-intake.js';
+import { OrderedDelivery, type EmitReason, type ResolveOutcome } from './ordered-delivery.js';
+import {
+  DEFAULT_HANGOVER_AUTO_MS,
+  DEFAULT_PADDING_AUTO_MS,
+  DEFAULT_PADDING_MANUAL_MS,
+  Segmenter,
+  type Utterance,
+} from './segmenter.js';
+import type { SessionEndpoint } from './session-registry.js';
+import type { Timers } from './timers.js';
+
+export interface SessionSettings {
+  pauseMs: number;
+  maxUtteranceMs: number;
+  maxAudioBufferBytes: number;
+  finalGraceMs: number;
+  resultGapMs: number;
+}
+
+export interface SessionObserver {
+  /** An index went out: its resolution kind and how (own resolution, gap, drain). */
+  emitted?(resolution: Resolution, how: EmitReason): void;
+  /** A resolution arrived that ordered delivery refused (late after a gap, duplicate). */
+  refused?(outcome: ResolveOutcome): void;
+  cut?(trigger: Utterance['trigger']): void;
+}
+
+export interface SessionServices {
+  timers: Timers;
+  settings: SessionSettings;
+  jobs: Omit<SessionJobsDeps, 'logger'>;
+  newTurnId: () => string;
+  logger: Logger;
+  observe?: SessionObserver;
+}
+
+export interface SessionSetup {
+  sessionId: string;
+  epoch: number;
+  params: SessionJobParams;
+  route: LanguageRoute;
+  audioFormat: AudioFormat;
+  sampleRate: number;
+}
+
+/** What a frame handler may answer: nothing, or an error for the client. */
+export interface FrameError {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export class Session implements SessionEndpoint {
+  readonly sessionId: string;
+  readonly epoch: number;
+  private readonly segmenter: Segmenter;
+  private readonly delivery: OrderedDelivery<Resolution>;
+  private readonly jobs: SessionJobs;
+  private readonly logger: Logger;
+  private nextIndex = 0;
+  private state: 'open' | 'draining' | 'closed' = 'open';
+
+  constructor(
+    private readonly services: SessionServices,
+    private readonly setup: SessionSetup,
+    private readonly send: (frame: SessionOutbound) => void,
+  ) {
+    this.sessionId = setup.sessionId;
+    this.epoch = setup.epoch;
+    this.logger = services.logger.child({ sessionId: setup.sessionId, traceId: setup.params.traceId });
+    const s = services.settings;
+    this.segmenter = new Segmenter(
+      {
+        pauseMs: s.pauseMs,
+        maxUtteranceMs: s.maxUtteranceMs,
+        maxBufferBytes: s.maxAudioBufferBytes,
+        finalGraceMs: s.finalGraceMs,
+        hangoverAutoMs: DEFAULT_HANGOVER_AUTO_MS,
+        paddingAutoMs: DEFAULT_PADDING_AUTO_MS,
+        paddingManualMs: DEFAULT_PADDING_MANUAL_MS,
+        newTurnId: services.newTurnId,
+      },
+      services.timers,
+      (u) => this.onCut(u),
+    );
+    this.delivery = new OrderedDelivery<Resolution>(
+      {
+        gapMs: s.resultGapMs,
+        emit: (index, resolution, how) => this.emit(index, resolution, how),
+        gapPayload: (index) => missingResolution(this.ref(index), 'gap_timeout', this.services.timers.now()),
+      },
+      services.timers,
+    );
+    this.jobs = new SessionJobs(
+      { ...services.jobs, logger: this.logger },
+      {
+        sessionId: setup.sessionId,
+        params: setup.params,
+        route: setup.route,
+        sendNow: (frame) => this.send(frame),
+        resolve: (index, resolution) => this.resolve(index, resolution),
+      },
+    );
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  inFlight(): number {
+    return this.jobs.inFlight;
+  }
+
+  /** Accepted indexes not yet sent out (for tests and metrics). */
+  outstanding(): readonly number[] {
+    return this.delivery.outstanding();
+  }
+
+  onAudioChunk(msg: AudioChunk): FrameError | undefined {
+    if (this.state !== 'open') return undefined;
+    const intake = decodeAudio(msg.payload ?? '', this.setup.audioFormat, this.setup.sampleRate, '/payload');
+    if (!intake.ok)
+      return { code: 'INVALID_MESSAGE', message: intake.message, details: { path: intake.path } };
+    const pushed = this.segmenter.push(intake.piece, msg.is_final);
+    if (!pushed.accepted) {
+      return {
+        code: pushed.code,
+        message: `audio buffer limit of ${this.services.settings.maxAudioBufferBytes} bytes reached; chunk ${msg.seq} dropped`,
+        details: { seq: msg.seq },
+      };
+    }
+    return undefined;
+  }
+
+  /** A client-cut utterance with its own index: idempotent (a repeated index changes nothing). */
+  onUtterance(msg: UtteranceMessage): FrameError | undefined {
+    if (this.state !== 'open') return undefined;
+    const intake = decodeAudio(msg.audio, msg.audio_format, msg.sample_rate, '/audio');
+    if (!intake.ok)
+      return { code: 'INVALID_MESSAGE', message: intake.message, details: { path: intake.path } };
+    if (!this.delivery.accept(msg.utterance_index)) return undefined;
+    this.nextIndex = Math.max(this.nextIndex, msg.utterance_index + 1);
+    const job: UtteranceJob = {
+      utteranceIndex: msg.utterance_index,
+      audio: msg.audio,
+      audioFormat: msg.audio_format,
+      sampleRate: msg.sample_rate,
+      pipeline: msg.pipeline ?? DEFAULT_PIPELINE,
+      isManualCut: msg.manual_cut,
+      isTimeoutTriggered: false,
+      isMaxDurationTriggered: false,
+      srcLang: msg.src_lang,
+      tgtLang: msg.tgt_lang,
+    };
+    void this.jobs.start(job, this.services.timers.now());
+    return undefined;
+  }
+
+  onJobEvent(event: SessionJobEvent): void {
+    this.jobs.onEvent(event);
+  }
+
+  /** Drain: no new utterances; the client is asked to pause (it reconnects elsewhere when this socket closes). */
+  onDrain(): void {
+    if (this.state !== 'open') return;
+    this.state = 'draining';
+    this.segmenter.close();
+    this.send({ type: 'backpressure', action: 'PAUSE' });
+  }
+
+  /**
+   * `session_close`: buffered audio is dropped, open jobs are cancelled, and every accepted index still goes out
+   * once — results already here in order, the rest as `missing_result session_closed`.
+   */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    const dropped = this.segmenter.close();
+    if (dropped > 0) this.logger.debug({ droppedBytes: dropped }, 'session closed with unsent audio');
+    await this.jobs.cancelAll('session closed');
+    const now = this.services.timers.now();
+    this.delivery.drain((index) => missingResolution(this.ref(index), 'session_closed', now));
+  }
+
+  /** The socket is gone: nothing can be delivered any more; stop timers and cancel open jobs. */
+  async socketClosed(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.segmenter.close();
+    this.delivery.stop();
+    await this.jobs.cancelAll('session socket closed');
+  }
+
+  private onCut(u: Utterance): void {
+    this.services.observe?.cut?.(u.trigger);
+    if (this.state !== 'open') return;
+    const index = this.nextIndex++;
+    this.delivery.accept(index);
+    const job: UtteranceJob = {
+      utteranceIndex: index,
+      audio: u.audio.toString('base64'),
+      audioFormat: this.setup.audioFormat,
+      sampleRate: this.setup.sampleRate,
+      pipeline: DEFAULT_PIPELINE,
+      isManualCut: u.flags.isManualCut,
+      isTimeoutTriggered: u.flags.isTimeoutTriggered,
+      isMaxDurationTriggered: u.flags.isMaxDurationTriggered,
+      turnId: u.turnId,
+      paddingMs: u.paddingMs,
+    };
+    void this.jobs.start(job, u.cutAt);
+  }
+
+  private resolve(index: number, resolution: Resolution): void {
+    const outcome = this.delivery.resolve(index, resolution);
+    if (outcome !== 'emitted' && outcome !== 'queued') this.services.observe?.refused?.(outcome);
+  }
+
+  private emit(index: number, resolution: Resolution, how: EmitReason): void {
+    this.services.observe?.emitted?.(resolution, how);
+    if (how === 'gap') {
+      // Nobody will see this index's result any more: free its node slot instead of waiting for it.
+      void this.jobs.abandon(index, 'result gap timeout');
+    }
+    for (const frame of resolution.frames) this.send(frame);
+  }
+
+  private ref(index: number) {
+    return {
+      sessionId: this.sessionId,
+      utteranceIndex: index,
+      jobId: this.jobs.jobIdOf(index) ?? '',
+      traceId: this.setup.params.traceId,
+    };
+  }
+}
