@@ -342,3 +342,13 @@ describe('limits', () => {
     expect.assertions(2);
   });
 });
+
+describe('node measurements', () => {
+  it('accepts any finite number for self-reported readings (a negative reading must not drop a node)', () => {
+    const hb = structuredClone(NODE_INBOUND_EXAMPLES.node_heartbeat) as Json;
+    (hb.resource_usage as Json).cpu_percent = -1;
+    expect(decodeNodeFrame(JSON.stringify(hb)).ok).toBe(true);
+    (hb.resource_usage as Json).running_jobs = -1;
+    expectError(decodeNodeFrame(JSON.stringify(hb)), '/resource_usage/running_jobs');
+  });
+});

@@ -74,3 +74,5 @@ export {
   SESSION_INBOUND_EXAMPLES,
   SESSION_OUTBOUND_EXAMPLES,
 } from './examples.js';
+export { jsonSchemaDocuments, serializeSchemaDocument, type JsonSchemaDocument } from './json-schema.js';
+export { MESSAGE_NAMES } from './schema/names.js';

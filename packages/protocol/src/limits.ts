@@ -27,18 +27,16 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
 
 /** Fills unspecified limits with the defaults and rejects nonsense (a limit must be a positive integer). */
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
-  const limits: Limits = { ...DEFAULT_LIMITS, ...definedOnly(overrides) };
-  for (const [name, value] of Object.entries(limits)) {
+  const limits: Record<keyof Limits, number> = { ...DEFAULT_LIMITS };
+  for (const name of Object.keys(DEFAULT_LIMITS) as (keyof Limits)[]) {
+    const value = overrides[name] ?? DEFAULT_LIMITS[name];
     if (!Number.isSafeInteger(value) || value <= 0) {
       throw new ProtocolError(
         'INVALID_LIMITS',
         `limit ${name} must be a positive integer, got ${String(value)}`,
       );
     }
+    limits[name] = value;
   }
   return Object.freeze(limits);
-}
-
-function definedOnly(o: Partial<Limits>): Partial<Limits> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }

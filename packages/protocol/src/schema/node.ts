@@ -32,8 +32,8 @@ function nodeParts(l: Limits) {
     version: Type.Optional(f.short()),
     model_id: Type.Optional(f.id()),
     engine: Type.Optional(f.short()),
-    mem_mb: Type.Optional(Type.Number({ minimum: 0 })),
-    warmup_ms: Type.Optional(f.ms()),
+    mem_mb: Type.Optional(Type.Number()),
+    warmup_ms: Type.Optional(f.number()),
     last_error: Type.Optional(f.text()),
   });
   const capability = Type.Object({
@@ -61,7 +61,9 @@ export function createNodeInboundSchemas(l: Limits) {
     session_id: f.id(),
     trace_id: f.id(),
   };
-  const percent = () => Type.Number({ minimum: 0 });
+  // Measurements a node reports about itself are plain numbers: rejecting a heartbeat over a negative
+  // reading would drop a working node, and nothing in the gateway depends on their sign.
+  const measure = () => Type.Number();
   return {
     node_register: Type.Object({
       type: Type.Literal('node_register'),
@@ -71,8 +73,8 @@ export function createNodeInboundSchemas(l: Limits) {
       platform: Enum(NODE_PLATFORMS),
       hardware: Type.Object({
         cpu_cores: f.count(),
-        memory_gb: Type.Number({ minimum: 0 }),
-        gpus: Type.Optional(f.list(Type.Object({ name: f.short(), memory_gb: Type.Number({ minimum: 0 }) }))),
+        memory_gb: Type.Number(),
+        gpus: Type.Optional(f.list(Type.Object({ name: f.short(), memory_gb: Type.Number() }))),
       }),
       installed_models: f.list(installedModel),
       installed_services: Type.Optional(f.list(installedService)),
@@ -100,10 +102,10 @@ export function createNodeInboundSchemas(l: Limits) {
       node_id: f.id(),
       timestamp: f.ms(),
       resource_usage: Type.Object({
-        cpu_percent: percent(),
-        gpu_percent: Type.Optional(percent()),
-        gpu_mem_percent: Type.Optional(percent()),
-        mem_percent: percent(),
+        cpu_percent: measure(),
+        gpu_percent: Type.Optional(measure()),
+        gpu_mem_percent: Type.Optional(measure()),
+        mem_percent: measure(),
         running_jobs: f.count(),
         gpu_queue_length: Type.Optional(f.count()),
       }),
@@ -112,11 +114,11 @@ export function createNodeInboundSchemas(l: Limits) {
       capability_by_type: f.list(capability),
       rerun_metrics: Type.Optional(
         Type.Object({
-          totalReruns: Type.Number({ minimum: 0 }),
-          successfulReruns: Type.Number({ minimum: 0 }),
-          failedReruns: Type.Number({ minimum: 0 }),
-          timeoutReruns: Type.Number({ minimum: 0 }),
-          qualityImprovements: Type.Number({ minimum: 0 }),
+          totalReruns: Type.Number(),
+          successfulReruns: Type.Number(),
+          failedReruns: Type.Number(),
+          timeoutReruns: Type.Number(),
+          qualityImprovements: Type.Number(),
         }),
       ),
       asr_metrics: Type.Optional(Type.Object({ processingEfficiency: Type.Optional(f.number()) })),
@@ -152,14 +154,14 @@ export function createNodeInboundSchemas(l: Limits) {
       tts_audio: Type.Optional(f.base64()),
       tts_format: Type.Optional(f.audioFormat()),
       extra: Type.Optional(f.extra()),
-      processing_time_ms: Type.Optional(f.ms()),
+      processing_time_ms: Type.Optional(f.number()),
       error: Type.Optional(
         Type.Object({ code: f.short(), message: f.text(), details: Type.Optional(f.details()) }),
       ),
       trace_id: f.id(),
       group_id: Type.Optional(f.id()),
       part_index: Type.Optional(f.count()),
-      node_completed_at_ms: Type.Optional(f.ms()),
+      node_completed_at_ms: Type.Optional(f.number()),
       asr_quality_level: Type.Optional(f.asrQualityLevel()),
       reason_codes: Type.Optional(f.list(f.short())),
       quality_score: Type.Optional(f.number()),
