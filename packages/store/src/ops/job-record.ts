@@ -1,0 +1,56 @@
+import { unexpectedReply } from '../errors.js';
+
+/** Job states of the FSM in lua/SPEC.md; `job-transition` enforces the legal moves. */
+export type JobState = 'DISPATCHED' | 'ACCEPTED' | 'COMPLETED' | 'FAILED' | 'TIMED_OUT' | 'CANCELLED';
+
+export const JOB_STATES: readonly JobState[] = [
+  'DISPATCHED',
+  'ACCEPTED',
+  'COMPLETED',
+  'FAILED',
+  'TIMED_OUT',
+  'CANCELLED',
+];
+
+/** The job record stored in `{s}:jobs` (field = jobId). Callers may add fields; scripts keep them. */
+export interface JobRecord {
+  id: string;
+  /** utterance index */
+  idx: number;
+  tgt: string;
+  state: JobState;
+  attempt: number;
+  node: string;
+  pool: string;
+  shard: number;
+  /** nodes that already had an attempt (a retry must go elsewhere) */
+  tried: string[];
+  created_at: number;
+  updated_at: number;
+  deadline_at: number;
+  [extra: string]: unknown;
+}
+
+function isJobState(v: unknown): v is JobState {
+  return typeof v === 'string' && (JOB_STATES as readonly string[]).includes(v);
+}
+
+/** Parses a record our scripts wrote; anything else means a script/wrapper mismatch. */
+export function parseJobRecord(script: string, json: unknown): JobRecord {
+  if (typeof json !== 'string') throw unexpectedReply(script, json);
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw unexpectedReply(script, json);
+  }
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    !isJobState((value as { state?: unknown }).state) ||
+    typeof (value as { attempt?: unknown }).attempt !== 'number'
+  ) {
+    throw unexpectedReply(script, json);
+  }
+  return value as JobRecord;
+}
