@@ -1,2 +1,3 @@
 import { linguaVitest } from '../../vitest.shared.ts';
-export default linguaVitest({ redis: true });
+// Unit tests only: the client is tested against a fake `ws` gateway, so no Redis is started.
+export default linguaVitest();

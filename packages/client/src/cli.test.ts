@@ -1,0 +1,144 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encodeWav } from './audio/wav.js';
+import type { RunSummary } from './cli/stats.js';
+import { FakeSessionGateway } from './testing/fake-session-gateway.js';
+
+const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
+
+async function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--conditions=@lingua/source', '--import', 'tsx', CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+describe('lingua-client CLI', () => {
+  let gateway: FakeSessionGateway;
+  let dir: string;
+  beforeEach(async () => {
+    gateway = await FakeSessionGateway.start();
+    dir = await mkdtemp(join(tmpdir(), 'lingua-cli-'));
+  });
+  afterEach(async () => {
+    await gateway.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints usage with --help and exits 0', async () => {
+    const run = await runCli(['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Usage: lingua-client');
+    expect(run.stdout).toContain('NOT real Opus');
+  });
+
+  it('rejects bad arguments with exit code 2', async () => {
+    const run = await runCli(['--mode', 'sideways']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--mode must be one_way or two_way_auto');
+  });
+
+  it('rejects a missing WAV file with exit code 2', async () => {
+    const run = await runCli(['--url', gateway.url, '--wav', join(dir, 'nope.wav')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('nope.wav');
+  });
+
+  it('streams generated utterances from several sessions and reports a JSON summary', async () => {
+    gateway.autoTranslate();
+    const run = await runCli([
+      '--url',
+      gateway.url,
+      '--generate',
+      '2',
+      '--utterance-ms',
+      '512',
+      '--sessions',
+      '3',
+      '--speed',
+      '0',
+      '--json',
+    ]);
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout) as RunSummary;
+    expect(summary).toMatchObject({
+      sessions: 3,
+      utterances_sent: 6,
+      resolved: 6,
+      results: 6,
+      unresolved: 0,
+      sessions_failed: 0,
+    });
+    expect(summary.latency_ms.p50).toBeGreaterThanOrEqual(0);
+    // 512 ms of pcm16 at 16 kHz, in two 256 ms chunks, reached the gateway intact.
+    const chunks = gateway.connections[0]!.received.filter((m) => m.type === 'audio_chunk');
+    expect(chunks.map((c) => Buffer.from(c.payload ?? '', 'base64').byteLength)).toEqual([
+      8192, 8192, 0, 8192, 8192, 0,
+    ]);
+  });
+
+  it('streams a WAV file (resampled) and prints the transcript', async () => {
+    gateway.autoTranslate();
+    const path = join(dir, 'speech.wav');
+    await writeFile(path, encodeWav(new Int16Array(8000 * 2), 8000, 2)); // 1 s stereo at 8 kHz
+    const run = await runCli(['--url', gateway.url, '--wav', path, '--speed', '0']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\[s0\] #0 result \+\d+ms asr="utt#0 32000b"/);
+    expect(run.stdout).toContain('1 sent, 1 resolved');
+  });
+
+  it('frames audio as Opus Plan A with --format opus-plan-a', async () => {
+    gateway.autoTranslate();
+    const run = await runCli([
+      '--url',
+      gateway.url,
+      '--generate',
+      '1',
+      '--utterance-ms',
+      '400',
+      '--format',
+      'opus-plan-a',
+      '--speed',
+      '0',
+      '--json',
+    ]);
+    expect(run.code).toBe(0);
+    const conn = gateway.connections[0]!;
+    const init = conn.received.find((m) => m.type === 'session_init');
+    expect(init).toMatchObject({ audio_format: 'opus' });
+    const bytes = conn.received.flatMap((m) =>
+      m.type === 'audio_chunk' ? [Buffer.from(m.payload ?? '', 'base64')] : [],
+    );
+    // 20 packets of 640 bytes, each behind a 2-byte length.
+    expect(Buffer.concat(bytes).byteLength).toBe(20 * 642);
+  });
+
+  it('exits 1 when utterances stay unresolved', async () => {
+    gateway.autoTranslate({ answer: false });
+    const run = await runCli([
+      '--url',
+      gateway.url,
+      '--generate',
+      '1',
+      '--utterance-ms',
+      '300',
+      '--speed',
+      '0',
+      '--timeout-ms',
+      '200',
+      '--json',
+    ]);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ utterances_sent: 1, resolved: 0, unresolved: 1 });
+  });
+});

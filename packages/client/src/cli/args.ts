@@ -1,0 +1,165 @@
+/** Command line of `lingua-client`. */
+import { parseArgs } from 'node:util';
+import type { SessionMode } from '@lingua/protocol';
+import { ClientError } from '../errors.js';
+import type { WireAudioFormat } from '../audio/chunker.js';
+
+export const USAGE = `Usage: lingua-client [options]
+
+Opens one or more sessions on a Lingua gateway (/ws/session), streams speech in 256 ms audio chunks, ends each
+utterance with {is_final:true, payload:""}, and prints partials and results with their latency (from the end of
+the utterance to its result). Exits 0 when every utterance resolved, 1 when any did not, 2 on bad arguments.
+
+Audio (pick one):
+  --wav <file>            stream a WAV file as one utterance (any PCM/float WAV; resampled to 16 kHz mono)
+  --generate <n>          stream n generated speech-like utterances (default 3)
+
+Options:
+  --url <ws-url>          gateway address (default ws://127.0.0.1:5010; path /ws/session is added)
+  --src <lang>            source language (default en; "auto" allowed)
+  --tgt <lang>            target language (default zh)
+  --mode <mode>           one_way | two_way_auto (default one_way)
+  --lang-a <lang>         two_way_auto: first language (default --src)
+  --lang-b <lang>         two_way_auto: second language (default --tgt)
+  --sessions <n>          concurrent sessions, each streaming the same audio (default 1)
+  --ramp-ms <ms>          spread session starts over this time (default 0)
+  --format <f>            pcm16 (default; sent with ext audio_format:"pcm16", sample_rate:16000) or
+                          opus-plan-a: 20 ms pcm16 frames wrapped in Opus Plan A framing. A framing test mode,
+                          NOT real Opus: only the simulator (which counts packets) can "decode" it.
+  --speed <x>             pacing: 1 = real time (default), 2 = twice as fast, 0 = as fast as possible
+  --utterance-ms <ms>     length of each generated utterance (default 2000)
+  --streaming-asr         ask for asr_partial messages (enable_streaming_asr)
+  --timeout-ms <ms>       how long to wait for results after the last utterance (default 30000)
+  --seed <n>              seed of the generated audio (default 1)
+  --json                  print one JSON summary on stdout instead of the transcript
+  --quiet                 print only the summary
+  --no-progress           no progress bar (it is drawn on stderr only when stderr is a terminal)
+  -h, --help              show this help
+`;
+
+export interface ClientCliOptions {
+  url: string;
+  wav?: string;
+  generate: number;
+  srcLang: string;
+  tgtLang: string;
+  mode: SessionMode;
+  langA?: string;
+  langB?: string;
+  sessions: number;
+  rampMs: number;
+  format: WireAudioFormat;
+  speed: number;
+  utteranceMs: number;
+  streamingAsr: boolean;
+  timeoutMs: number;
+  seed: number;
+  json: boolean;
+  quiet: boolean;
+  progress: boolean;
+}
+
+export type ClientCommand = { kind: 'help' } | { kind: 'run'; options: ClientCliOptions };
+
+export function parseClientArgs(argv: string[]): ClientCommand {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        url: { type: 'string', default: 'ws://127.0.0.1:5010' },
+        wav: { type: 'string' },
+        generate: { type: 'string' },
+        src: { type: 'string', default: 'en' },
+        tgt: { type: 'string', default: 'zh' },
+        mode: { type: 'string', default: 'one_way' },
+        'lang-a': { type: 'string' },
+        'lang-b': { type: 'string' },
+        sessions: { type: 'string', default: '1' },
+        'ramp-ms': { type: 'string', default: '0' },
+        format: { type: 'string', default: 'pcm16' },
+        speed: { type: 'string', default: '1' },
+        'utterance-ms': { type: 'string', default: '2000' },
+        'streaming-asr': { type: 'boolean', default: false },
+        'timeout-ms': { type: 'string', default: '30000' },
+        seed: { type: 'string', default: '1' },
+        json: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', default: false },
+        'no-progress': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
+  if (values.help) return { kind: 'help' };
+  if (values.wav !== undefined && values.generate !== undefined)
+    throw invalid('use either --wav or --generate');
+  const mode = values.mode;
+  if (mode !== 'one_way' && mode !== 'two_way_auto') {
+    throw invalid(`--mode must be one_way or two_way_auto, got ${JSON.stringify(mode)}`);
+  }
+  const format = values.format;
+  if (format !== 'pcm16' && format !== 'opus-plan-a') {
+    throw invalid(`--format must be pcm16 or opus-plan-a, got ${JSON.stringify(format)}`);
+  }
+  const speed = Number(values.speed);
+  if (values.speed.trim() === '' || !Number.isFinite(speed) || speed < 0) {
+    throw invalid(`--speed must be a number >= 0, got ${JSON.stringify(values.speed)}`);
+  }
+  const options: ClientCliOptions = {
+    url: checkUrl(values.url),
+    generate: values.generate === undefined ? 3 : integer('--generate', values.generate, 1),
+    srcLang: lang('--src', values.src),
+    tgtLang: lang('--tgt', values.tgt),
+    mode,
+    sessions: integer('--sessions', values.sessions, 1),
+    rampMs: integer('--ramp-ms', values['ramp-ms'], 0),
+    format,
+    speed,
+    utteranceMs: integer('--utterance-ms', values['utterance-ms'], 300),
+    streamingAsr: values['streaming-asr'],
+    timeoutMs: integer('--timeout-ms', values['timeout-ms'], 1),
+    seed: integer('--seed', values.seed, 0),
+    json: values.json,
+    quiet: values.quiet,
+    progress: !values['no-progress'],
+  };
+  if (values.wav !== undefined) options.wav = values.wav;
+  if (values['lang-a'] !== undefined) options.langA = lang('--lang-a', values['lang-a']);
+  if (values['lang-b'] !== undefined) options.langB = lang('--lang-b', values['lang-b']);
+  return { kind: 'run', options };
+}
+
+function invalid(message: string): ClientError {
+  return new ClientError('INVALID_OPTIONS', message);
+}
+
+function integer(flag: string, raw: string, min: number): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw invalid(`${flag} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+function lang(flag: string, raw: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,15}$/.test(raw))
+    throw invalid(`${flag}: ${JSON.stringify(raw)} is not a language code`);
+  return raw;
+}
+
+function checkUrl(raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw invalid(`--url ${JSON.stringify(raw)} is not a URL`);
+  }
+  if (!['ws:', 'wss:', 'http:', 'https:'].includes(u.protocol)) {
+    throw invalid(`--url must be a ws:// or wss:// address, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}

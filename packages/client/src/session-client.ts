@@ -1,0 +1,527 @@
+/**
+ * The client side of `/ws/session` (PROTOCOL.md §Session socket): open a session, stream audio chunks, end
+ * utterances, receive partials and results; after a dropped connection reconnect with backoff and take the
+ * session over with ext `resume` (or start a new session when the gateway cannot resume it).
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import {
+  decodeSessionOutbound,
+  encodeSessionInbound,
+  type AudioFormat,
+  type Backpressure,
+  type Features,
+  type MissingResult,
+  type SessionAsrPartial,
+  type SessionErrorMessage,
+  type SessionInbound,
+  type SessionInit,
+  type SessionInitAck,
+  type SessionMode,
+  type SessionOutbound,
+  type TranslationResult,
+  type UiEvent,
+} from '@lingua/protocol';
+import { createBackoff, type Backoff, type BackoffOptions } from './backoff.js';
+import { ClientError } from './errors.js';
+import { UtteranceTracker } from './utterance-tracker.js';
+
+export interface SessionClientOptions {
+  /** Gateway address, e.g. `ws://127.0.0.1:5010`; the path defaults to `/ws/session`. */
+  url: string;
+  srcLang: string;
+  tgtLang: string;
+  mode?: SessionMode;
+  langA?: string;
+  langB?: string;
+  autoLangs?: string[];
+  dialect?: string;
+  features?: Features;
+  tenantId?: string;
+  enableStreamingAsr?: boolean;
+  partialUpdateIntervalMs?: number;
+  /** A fixed trace id; by default every new session gets a random one (a resumed session keeps its own). */
+  traceId?: string;
+  /** Wire format of the audio passed to `sendAudio`. Default `pcm16` (declared with ext `audio_format`). */
+  audioFormat?: AudioFormat;
+  /** Default 16 000. */
+  sampleRate?: number;
+  platform?: SessionInit['platform'];
+  clientVersion?: string;
+  /** Reconnect after a dropped connection. Default true. */
+  reconnect?: boolean;
+  /** Try ext `resume` when reconnecting. Default true. */
+  resume?: boolean;
+  /** Default: 1 s doubling to 30 s (like the web client), half of each delay jittered. */
+  backoff?: BackoffOptions;
+  /** How long `connect()` and each reconnect wait for `session_init_ack`. Default 10 000 ms. */
+  ackTimeoutMs?: number;
+  /** Audio frames held while disconnected or paused by backpressure; the oldest are dropped beyond it. Default 4096. */
+  maxQueuedFrames?: number;
+  /** Randomness for backoff jitter (tests pin it). */
+  random?: () => number;
+}
+
+export interface SessionClientEvents {
+  /** Every `session_init_ack`, the first one and those of reconnects. */
+  ack: [SessionInitAck];
+  partial: [SessionAsrPartial];
+  result: [TranslationResult];
+  missing: [MissingResult];
+  ui_event: [UiEvent];
+  backpressure: [Backpressure];
+  /** A reconnect could not resume: `sessionId` is a new session, utterances of the old one will not resolve. */
+  resume_failed: [{ previousSessionId: string; sessionId: string }];
+  disconnected: [{ code: number; reason: string }];
+  reconnecting: [{ attempt: number; delayMs: number }];
+  closed: [];
+  /** Gateway `error` frames (code GATEWAY_ERROR) and local failures. Emitted only while someone listens. */
+  error: [ClientError];
+}
+
+type Phase = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closed';
+
+interface QueuedFrame {
+  seq: number;
+  isFinal: boolean;
+  payload: string;
+  at: number;
+}
+
+interface PendingAck {
+  resolve(ack: SessionInitAck): void;
+  reject(err: ClientError): void;
+}
+
+export function sessionEndpoint(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ClientError('INVALID_OPTIONS', `not a URL: ${JSON.stringify(url)}`);
+  }
+  if (u.protocol === 'http:') u.protocol = 'ws:';
+  if (u.protocol === 'https:') u.protocol = 'wss:';
+  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') {
+    throw new ClientError('INVALID_OPTIONS', `unsupported gateway URL scheme ${u.protocol}`);
+  }
+  if (u.pathname === '/' || u.pathname === '') u.pathname = '/ws/session';
+  return u.toString();
+}
+
+const DEFAULT_PAUSE_MS = 1000;
+
+export class SessionClient extends EventEmitter<SessionClientEvents> {
+  readonly url: string;
+  /** Every utterance of this client and what became of it. */
+  readonly utterances = new UtteranceTracker();
+  readonly results: TranslationResult[] = [];
+  readonly missing: MissingResult[] = [];
+  readonly partials: SessionAsrPartial[] = [];
+  readonly gatewayErrors: SessionErrorMessage[] = [];
+
+  private readonly opts: SessionClientOptions;
+  private readonly backoff: Backoff;
+  private readonly ackTimeoutMs: number;
+  private readonly maxQueuedFrames: number;
+  private ws: WebSocket | undefined;
+  private phase: Phase = 'idle';
+  private currentAck: SessionInitAck | undefined;
+  private resumeToken: string | undefined;
+  private resumingFrom: string | undefined;
+  private traceId: string | undefined;
+  private seq = 0;
+  private queue: QueuedFrame[] = [];
+  private pausedUntil = 0;
+  private pauseTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private ackTimer: NodeJS.Timeout | undefined;
+  private pendingAck: PendingAck | undefined;
+  private progressWaiters: (() => void)[] = [];
+
+  constructor(opts: SessionClientOptions) {
+    super();
+    this.url = sessionEndpoint(opts.url);
+    this.opts = opts;
+    this.backoff = createBackoff(opts.backoff, opts.random);
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
+    this.maxQueuedFrames = opts.maxQueuedFrames ?? 4096;
+  }
+
+  /** The current session id (changes when a reconnect could not resume). */
+  get sessionId(): string | undefined {
+    return this.currentAck?.session_id;
+  }
+
+  get ack(): SessionInitAck | undefined {
+    return this.currentAck;
+  }
+
+  get connected(): boolean {
+    return this.phase === 'ready';
+  }
+
+  /**
+   * Opens the socket and the session. Rejects when the first attempt fails (refused, closed or an `error`
+   * before the ack, or no ack in time): reconnecting applies only to sessions that were established.
+   */
+  connect(): Promise<SessionInitAck> {
+    if (this.phase !== 'idle')
+      throw new ClientError('INVALID_OPTIONS', `connect() called while ${this.phase}`);
+    this.phase = 'connecting';
+    return new Promise<SessionInitAck>((resolve, reject) => {
+      this.pendingAck = { resolve, reject };
+      this.open();
+    });
+  }
+
+  /** Sends one chunk of audio in the session's format; returns its `seq`. Queued while disconnected or paused. */
+  sendAudio(bytes: Uint8Array): number {
+    return this.enqueue(
+      false,
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
+    );
+  }
+
+  /** Ends the current utterance (`{is_final:true, payload:""}`); returns its expected utterance index. */
+  finalize(): number {
+    this.enqueue(true, '');
+    const sessionId = this.sessionId;
+    return sessionId === undefined ? -1 : this.utterances.finalized(sessionId, Date.now());
+  }
+
+  /** Resolves once at least `n` translation results arrived (all sessions of this client). */
+  async waitForResults(n: number, timeoutMs = 30_000): Promise<TranslationResult[]> {
+    await this.waitUntil(() => this.results.length >= n, timeoutMs, `${n} results`);
+    return this.results;
+  }
+
+  /** Resolves once at least `n` utterances are resolved (translation_result or missing_result). */
+  async waitForResolved(n: number, timeoutMs = 30_000): Promise<void> {
+    await this.waitUntil(() => this.utterances.resolvedCount >= n, timeoutMs, `${n} resolved utterances`);
+  }
+
+  /** Resolves once every utterance this client knows of is resolved. */
+  async waitForAllResolved(timeoutMs = 30_000): Promise<void> {
+    await this.waitUntil(
+      () => this.utterances.resolvedCount >= this.utterances.expectedCount,
+      timeoutMs,
+      'all utterances resolved',
+    );
+  }
+
+  /** Ends the session (`session_close`) and closes the socket; no reconnect follows. */
+  async close(reason = 'client_close'): Promise<void> {
+    if (this.phase === 'closed') return;
+    const wasPending = this.pendingAck;
+    this.phase = 'closed';
+    this.clearTimers();
+    this.pendingAck = undefined;
+    wasPending?.reject(new ClientError('CLOSED', 'client closed before the session was acknowledged'));
+    const ws = this.ws;
+    if (ws !== undefined && ws.readyState !== WebSocket.CLOSED) {
+      const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+      if (ws.readyState === WebSocket.OPEN) {
+        const sessionId = this.sessionId;
+        if (sessionId !== undefined) this.send({ type: 'session_close', session_id: sessionId, reason });
+        ws.close(1000, reason);
+        const force = setTimeout(() => ws.terminate(), 2000);
+        await closed;
+        clearTimeout(force);
+      } else {
+        ws.terminate();
+        await closed;
+      }
+    }
+    this.emit('closed');
+    this.notifyProgress();
+  }
+
+  // ---- socket -----------------------------------------------------------------------------------------------
+
+  private open(): void {
+    const ws = new WebSocket(this.url, { handshakeTimeout: this.ackTimeoutMs, perMessageDeflate: false });
+    this.ws = ws;
+    ws.on('open', () => {
+      if (ws === this.ws) this.sendInit(ws);
+    });
+    ws.on('message', (data) => {
+      if (ws === this.ws) this.onFrame(data as Buffer);
+    });
+    ws.on('close', (code, reason) => {
+      if (ws === this.ws) this.onClose(code, reason.toString());
+    });
+    ws.on('error', (err) => {
+      if (ws === this.ws) this.emitError(new ClientError('SOCKET_ERROR', err.message, { cause: err }));
+    });
+  }
+
+  private sendInit(ws: WebSocket): void {
+    const o = this.opts;
+    const previous = this.currentAck;
+    const resume =
+      (o.resume ?? true) && previous !== undefined && this.resumeToken !== undefined
+        ? { session_id: previous.session_id, token: this.resumeToken }
+        : undefined;
+    this.resumingFrom = resume?.session_id;
+    if (resume === undefined || this.traceId === undefined) this.traceId = o.traceId ?? randomUUID();
+    const init: SessionInit = {
+      type: 'session_init',
+      client_version: o.clientVersion ?? 'lingua-client/0.1.0',
+      platform: o.platform ?? 'api-gateway',
+      src_lang: o.srcLang,
+      tgt_lang: o.tgtLang,
+      trace_id: this.traceId,
+      audio_format: o.audioFormat ?? 'pcm16',
+      sample_rate: o.sampleRate ?? 16_000,
+    };
+    if (o.mode !== undefined) init.mode = o.mode;
+    if (o.langA !== undefined) init.lang_a = o.langA;
+    if (o.langB !== undefined) init.lang_b = o.langB;
+    if (o.autoLangs !== undefined) init.auto_langs = o.autoLangs;
+    if (o.dialect !== undefined) init.dialect = o.dialect;
+    if (o.features !== undefined) init.features = o.features;
+    if (o.tenantId !== undefined) init.tenant_id = o.tenantId;
+    if (o.enableStreamingAsr !== undefined) init.enable_streaming_asr = o.enableStreamingAsr;
+    if (o.partialUpdateIntervalMs !== undefined) init.partial_update_interval_ms = o.partialUpdateIntervalMs;
+    if (resume !== undefined) init.resume = resume;
+    this.send(init);
+    if (this.ackTimer === undefined) {
+      this.ackTimer = setTimeout(() => {
+        this.ackTimer = undefined;
+        this.failAttempt(new ClientError('TIMEOUT', `no session_init_ack within ${this.ackTimeoutMs} ms`));
+        ws.terminate();
+      }, this.ackTimeoutMs);
+    }
+  }
+
+  private onClose(code: number, reason: string): void {
+    this.ws = undefined;
+    if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const wasPhase = this.phase;
+    this.emit('disconnected', { code, reason });
+    if (wasPhase === 'closed') return;
+    if (wasPhase === 'connecting') {
+      this.failAttempt(
+        new ClientError('SOCKET_ERROR', `socket closed before the session was acknowledged (${code})`),
+      );
+      return;
+    }
+    if (this.opts.reconnect === false) {
+      this.phase = 'closed';
+      this.emit('closed');
+      this.notifyProgress();
+      return;
+    }
+    this.phase = 'reconnecting';
+    const delayMs = this.backoff.next();
+    this.emit('reconnecting', { attempt: this.backoff.attempts, delayMs });
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.phase === 'reconnecting') this.open();
+    }, delayMs);
+  }
+
+  /** The first connect failed: reject connect() and give up (a reconnect attempt just waits for its close). */
+  private failAttempt(err: ClientError): void {
+    if (this.phase !== 'connecting') return;
+    const pending = this.pendingAck;
+    this.pendingAck = undefined;
+    this.phase = 'closed';
+    this.clearTimers();
+    this.ws?.terminate();
+    pending?.reject(err);
+  }
+
+  private clearTimers(): void {
+    for (const t of [this.ackTimer, this.reconnectTimer, this.pauseTimer])
+      if (t !== undefined) clearTimeout(t);
+    this.ackTimer = this.reconnectTimer = this.pauseTimer = undefined;
+  }
+
+  private send(msg: SessionInbound): boolean {
+    const ws = this.ws;
+    if (ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(encodeSessionInbound(msg));
+    return true;
+  }
+
+  // ---- inbound ----------------------------------------------------------------------------------------------
+
+  private onFrame(data: Buffer): void {
+    const decoded = decodeSessionOutbound(data);
+    if (!decoded.ok) {
+      this.emitError(
+        new ClientError('INVALID_FRAME', decoded.error.message, { details: { path: decoded.error.path } }),
+      );
+      return;
+    }
+    this.dispatch(decoded.msg);
+    this.notifyProgress();
+  }
+
+  private dispatch(msg: SessionOutbound): void {
+    const now = Date.now();
+    switch (msg.type) {
+      case 'session_init_ack':
+        this.onAck(msg);
+        return;
+      case 'translation_result':
+        this.utterances.resolve(msg, now);
+        this.results.push(msg);
+        this.emit('result', msg);
+        return;
+      case 'missing_result':
+        this.utterances.resolve(msg, now);
+        this.missing.push(msg);
+        this.emit('missing', msg);
+        return;
+      case 'asr_partial':
+        this.utterances.seen(msg.session_id, msg.utterance_index, now, true);
+        this.partials.push(msg);
+        this.emit('partial', msg);
+        return;
+      case 'ui_event':
+        this.utterances.seen(msg.session_id, msg.utterance_index, now);
+        this.emit('ui_event', msg);
+        return;
+      case 'backpressure':
+        this.onBackpressure(msg);
+        return;
+      case 'error':
+        this.onGatewayError(msg);
+        return;
+      case 'server_heartbeat':
+      case 'session_close_ack':
+        return;
+    }
+  }
+
+  private onAck(ack: SessionInitAck): void {
+    if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const previous = this.currentAck;
+    const resumingFrom = this.resumingFrom;
+    this.resumingFrom = undefined;
+    this.currentAck = ack;
+    if (ack.resume_token !== undefined) this.resumeToken = ack.resume_token;
+    else if (ack.session_id !== previous?.session_id) this.resumeToken = undefined;
+    this.phase = 'ready';
+    this.backoff.reset();
+    if (previous !== undefined && ack.session_id !== previous.session_id) {
+      // Audio queued for the lost session cannot join the new one mid-utterance; drop it.
+      this.queue = [];
+      this.emit('resume_failed', {
+        previousSessionId: resumingFrom ?? previous.session_id,
+        sessionId: ack.session_id,
+      });
+    }
+    this.flush();
+    const pending = this.pendingAck;
+    this.pendingAck = undefined;
+    pending?.resolve(ack);
+    this.emit('ack', ack);
+  }
+
+  private onGatewayError(msg: SessionErrorMessage): void {
+    this.gatewayErrors.push(msg);
+    const err = new ClientError('GATEWAY_ERROR', `${msg.code}: ${msg.message}`, { gateway: msg });
+    if (this.phase === 'connecting') {
+      this.failAttempt(err);
+      return;
+    }
+    if (this.resumingFrom !== undefined && this.ws !== undefined) {
+      // The gateway refused to resume: open a new session on the same socket.
+      this.resumeToken = undefined;
+      this.sendInit(this.ws);
+    }
+    this.emitError(err);
+  }
+
+  private onBackpressure(msg: Backpressure): void {
+    this.emit('backpressure', msg);
+    if (msg.action === 'SLOW_DOWN') return;
+    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + (msg.resume_after_ms ?? DEFAULT_PAUSE_MS));
+    if (this.pauseTimer !== undefined) clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => {
+      this.pauseTimer = undefined;
+      this.flush();
+    }, this.pausedUntil - Date.now());
+  }
+
+  // ---- outbound audio ---------------------------------------------------------------------------------------
+
+  private enqueue(isFinal: boolean, payload: string): number {
+    if (this.phase === 'closed' || this.phase === 'idle') {
+      throw new ClientError('CLOSED', this.phase === 'idle' ? 'connect() first' : 'client is closed');
+    }
+    const seq = this.seq++;
+    this.queue.push({ seq, isFinal, payload, at: Date.now() });
+    if (this.queue.length > this.maxQueuedFrames) {
+      this.queue.shift();
+      this.emitError(
+        new ClientError(
+          'SOCKET_ERROR',
+          `audio queue over ${this.maxQueuedFrames} frames; dropped the oldest`,
+        ),
+      );
+    }
+    this.flush();
+    return seq;
+  }
+
+  private flush(): void {
+    const sessionId = this.sessionId;
+    if (this.phase !== 'ready' || sessionId === undefined || Date.now() < this.pausedUntil) return;
+    while (this.queue.length > 0) {
+      const f = this.queue[0] as QueuedFrame;
+      const sent = this.send({
+        type: 'audio_chunk',
+        session_id: sessionId,
+        seq: f.seq,
+        is_final: f.isFinal,
+        payload: f.payload,
+        client_timestamp_ms: f.at,
+      });
+      if (!sent) return;
+      this.queue.shift();
+    }
+  }
+
+  // ---- waiting ----------------------------------------------------------------------------------------------
+
+  private waitUntil(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        remove();
+        reject(new ClientError('TIMEOUT', `${what}: not reached within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const check = () => {
+        if (done()) {
+          clearTimeout(timer);
+          remove();
+          resolve();
+        } else if (this.phase === 'closed') {
+          clearTimeout(timer);
+          remove();
+          reject(new ClientError('CLOSED', `${what}: client closed first`));
+        }
+      };
+      const remove = () => {
+        this.progressWaiters = this.progressWaiters.filter((w) => w !== check);
+      };
+      this.progressWaiters.push(check);
+      check();
+    });
+  }
+
+  private notifyProgress(): void {
+    for (const w of [...this.progressWaiters]) w();
+  }
+
+  private emitError(err: ClientError): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+}
