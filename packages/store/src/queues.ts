@@ -1,0 +1,122 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import { Cluster, type Redis } from 'ioredis';
+import type { RedisConnection } from './connection.js';
+import type { KeySchema } from './keys.js';
+import { silentLog, type StoreLog } from './shard-subscription.js';
+
+/**
+ * Cluster-wide side work on BullMQ (DESIGN.md "Instance death and takeover"). Every queue key lives under
+ * `KeySchema.queuePrefix()`, whose hash tag puts BullMQ's multi-key scripts in one Cluster slot.
+ *
+ * - `sweep`: one job scheduler for the whole cluster (upserting the same scheduler id from every instance is
+ *   idempotent), so exactly one instance runs each sweep;
+ * - `takeover`: one job per dead instance; the BullMQ job id is derived from the instance id, so however many
+ *   instances notice the death at once, the takeover runs once.
+ */
+export const MAINTENANCE_QUEUE = 'maintenance';
+export const SWEEP_SCHEDULER_ID = 'sweep';
+
+export interface MaintenanceJobData {
+  instanceId?: string;
+}
+
+export type MaintenanceQueue = Queue<MaintenanceJobData, void, 'sweep' | 'takeover'>;
+
+export interface MaintenanceHandlers {
+  sweep(): Promise<void>;
+  takeover(instanceId: string): Promise<void>;
+}
+
+export interface MaintenanceWorker {
+  readonly worker: Worker<MaintenanceJobData, void, 'sweep' | 'takeover'>;
+  close(): Promise<void>;
+}
+
+/**
+ * The maintenance queue, with the sweep schedule in place. Uses `conn`'s client as is (BullMQ does not close a
+ * client it was given).
+ */
+export async function createMaintenanceQueue(
+  conn: RedisConnection,
+  keys: KeySchema,
+  opts: { sweepEveryMs?: number } = {},
+): Promise<MaintenanceQueue> {
+  const queue: MaintenanceQueue = new Queue(MAINTENANCE_QUEUE, {
+    connection: conn.client,
+    prefix: keys.queuePrefix(),
+  });
+  await queue.upsertJobScheduler(
+    SWEEP_SCHEDULER_ID,
+    { every: opts.sweepEveryMs ?? 5_000 },
+    { name: 'sweep', data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } },
+  );
+  return queue;
+}
+
+/** BullMQ job ids may hold ':' only in its own `a:b:c` form, so the one an instance id may contain is escaped. */
+export function takeoverJobId(instanceId: string): string {
+  return `takeover-${instanceId.replaceAll('%', '%25').replaceAll(':', '%3A')}`;
+}
+
+/** Enqueues the takeover of a dead instance; a takeover already queued, running or done is not added again. */
+export async function enqueueTakeover(queue: MaintenanceQueue, instanceId: string): Promise<string> {
+  const job = await queue.add(
+    'takeover',
+    { instanceId },
+    {
+      jobId: takeoverJobId(instanceId),
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 500 },
+      // Completed jobs are kept a while: their id is what de-duplicates a late second enqueue.
+      removeOnComplete: { age: 3_600 },
+      removeOnFail: { age: 24 * 3_600 },
+    },
+  );
+  return job.id ?? takeoverJobId(instanceId);
+}
+
+/**
+ * Processes maintenance jobs on this instance. BullMQ blocks on its connection, which needs
+ * `maxRetriesPerRequest: null`, so the worker gets its own duplicate of `conn`.
+ */
+export function createMaintenanceWorker(
+  conn: RedisConnection,
+  keys: KeySchema,
+  handlers: MaintenanceHandlers,
+  opts: { concurrency?: number; log?: StoreLog } = {},
+): MaintenanceWorker {
+  const log = opts.log ?? silentLog;
+  const client = blockingClient(conn, `${conn.name}-bullmq`);
+  const worker: MaintenanceWorker['worker'] = new Worker(
+    MAINTENANCE_QUEUE,
+    async (job: Job<MaintenanceJobData, void, 'sweep' | 'takeover'>) => {
+      if (job.name === 'sweep') return handlers.sweep();
+      if (job.name === 'takeover' && typeof job.data.instanceId === 'string') {
+        return handlers.takeover(job.data.instanceId);
+      }
+      throw new Error(`unknown maintenance job ${job.name}`);
+    },
+    { connection: client, prefix: keys.queuePrefix(), concurrency: opts.concurrency ?? 2 },
+  );
+  worker.on('error', (err) => log.warn({ err: err.message }, 'maintenance worker error'));
+  worker.on('failed', (job, err) =>
+    log.warn({ job: job?.id, name: job?.name, err: err.message }, 'maintenance job failed'),
+  );
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      client.disconnect();
+    },
+  };
+}
+
+function blockingClient(conn: RedisConnection, name: string): Redis | Cluster {
+  const c = conn.client;
+  if (c instanceof Cluster) {
+    return c.duplicate([], {
+      redisOptions: { ...c.options.redisOptions, maxRetriesPerRequest: null, connectionName: name },
+    });
+  }
+  return c.duplicate({ maxRetriesPerRequest: null, connectionName: name });
+}
