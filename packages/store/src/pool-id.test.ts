@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { capabilityPairs, computeCapability, gpuTier, langPairKey } from './pool-id.js';
+import { capabilityPairs, computeCapability, directedPairs, gpuTier, langPairKey } from './pool-id.js';
 
 const defaults = {
   region: 'eu-west',
@@ -11,41 +12,57 @@ const defaults = {
   ],
 };
 
-describe('capabilityPairs', () => {
-  it('is asr × semantic, plus *:tgt for auto detection', () => {
-    const pairs = capabilityPairs({
+describe('capability pairs', () => {
+  it('are asr × semantic without same-language pairs, plus *:tgt for auto detection', () => {
+    const input = {
       language_capabilities: {
         asr_languages: ['en', 'zh'],
         semantic_languages: ['en', 'ja'],
         tts_languages: ['fr'],
       },
-    });
-    expect(pairs).toEqual(['*:en', '*:ja', 'en:en', 'en:ja', 'zh:en', 'zh:ja']);
+    };
+    expect(directedPairs(input)).toEqual(['en:ja', 'zh:en', 'zh:ja']);
+    expect(capabilityPairs(input)).toEqual(['*:en', '*:ja', 'en:ja', 'zh:en', 'zh:ja']);
   });
 
-  it('falls back to tts languages when there are no semantic languages', () => {
+  it('fall back to tts languages when there are no semantic languages', () => {
     expect(
       capabilityPairs({ language_capabilities: { asr_languages: ['en'], tts_languages: ['de'] } }),
     ).toEqual(['*:de', 'en:de']);
   });
 
-  it('uses every ordered pair of each lang_sets group instead, when given', () => {
-    const pairs = capabilityPairs({
-      language_capabilities: { asr_languages: ['ko'], semantic_languages: ['ko'] },
+  it('come from every ordered pair of each lang_sets group of two or more, when there is one', () => {
+    const input = {
+      language_capabilities: { asr_languages: ['ko'], semantic_languages: ['en'] },
       lang_sets: [['en', 'zh'], ['ja']],
-    });
-    expect(pairs).toEqual(['*:en', '*:ja', '*:zh', 'en:en', 'en:zh', 'ja:ja', 'zh:en', 'zh:zh']);
+    };
+    expect(directedPairs(input)).toEqual(['en:zh', 'zh:en']);
+    // Only singleton groups: they serve nothing, so the declared languages apply.
+    expect(directedPairs({ ...input, lang_sets: [['ja']] })).toEqual(['ko:en']);
   });
 
-  it('normalises case, drops duplicates, blanks and auto', () => {
+  it('come from enabled NMT models when no languages are declared', () => {
+    const installed_models = [
+      { kind: 'NMT', src_lang: 'en', tgt_lang: 'fr' },
+      { kind: 'nmt', src_lang: 'fr', tgt_lang: 'en', enabled: false },
+      { kind: 'asr', src_lang: 'de', tgt_lang: 'en' },
+      { kind: 'nmt', src_lang: 'it' },
+    ];
+    expect(directedPairs({ installed_models })).toEqual(['en:fr']);
     expect(
-      capabilityPairs({
-        language_capabilities: { asr_languages: ['EN', 'en ', '', 'auto'], semantic_languages: ['ZH'] },
+      directedPairs({
+        installed_models,
+        language_capabilities: { asr_languages: ['de'], semantic_languages: ['en'] },
       }),
-    ).toEqual(['*:zh', 'en:zh']);
+    ).toEqual(['de:en']);
   });
 
-  it('serves nothing without languages', () => {
+  it('drop duplicates, blanks and auto; empty without languages', () => {
+    expect(
+      directedPairs({
+        language_capabilities: { asr_languages: ['en', 'en ', '', 'auto'], semantic_languages: ['zh'] },
+      }),
+    ).toEqual(['en:zh']);
     expect(capabilityPairs({})).toEqual([]);
     expect(capabilityPairs({ language_capabilities: null, lang_sets: null })).toEqual([]);
   });
@@ -79,12 +96,13 @@ describe('computeCapability', () => {
     hardware: { gpus: [{ memory_gb: 24 }] },
   };
 
-  it('derives region and tier when the node does not state them', () => {
+  it('derives region and tier when the node does not state them; id = sha256(signature)[0..16]', () => {
     const c = computeCapability(input, defaults);
     expect(c.region).toBe('eu-west');
     expect(c.tier).toBe('mid');
-    expect(c.signature).toBe('*:en,*:zh,en:en,en:zh,zh:en,zh:zh|eu-west|mid');
-    expect(c.poolId).toMatch(/^[0-9a-f]{16}$/);
+    expect(c.signature).toBe('en:zh,zh:en|eu-west|mid');
+    expect(c.pairs).toEqual(['*:en', '*:zh', 'en:zh', 'zh:en']);
+    expect(c.poolId).toBe(createHash('sha256').update('en:zh,zh:en|eu-west|mid').digest('hex').slice(0, 16));
   });
 
   it('prefers the ext region and gpu_tier', () => {
@@ -99,12 +117,12 @@ describe('computeCapability', () => {
     expect(computeCapability({ ...input, gpu_tier: 'high' }, defaults).poolId).not.toBe(base);
     const reordered = {
       ...input,
-      language_capabilities: { asr_languages: ['zh', 'en'], semantic_languages: ['zh', 'en', 'EN'] },
+      language_capabilities: { asr_languages: ['zh', 'en'], semantic_languages: ['zh', 'en', 'en'] },
     };
     expect(computeCapability(reordered, defaults).poolId).toBe(base);
   });
 
-  it('the pool id depends only on the signature (property)', () => {
+  it('the pool id depends only on the set of pairs (property)', () => {
     const lang = fc.constantFrom('en', 'zh', 'ja', 'de', 'fr');
     fc.assert(
       fc.property(fc.array(lang), fc.array(lang), (asr, sem) => {
@@ -123,6 +141,7 @@ describe('computeCapability', () => {
         );
         expect(b.poolId).toBe(a.poolId);
         expect(a.pairs).toEqual([...new Set(a.pairs)].sort());
+        expect(a.directedPairs.every((p) => p.split(':')[0] !== p.split(':')[1])).toBe(true);
       }),
     );
   });
