@@ -1,44 +1,71 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'vitest';
 import type { DecodeResult } from './decode.js';
 import { schemaFields, type SchemaField } from './schema/walk.js';
 import { CASES, decoders, encoders, setAt, unknownKeyPaths } from './protocol.test-util.js';
-import { DIRECTIONS } from './schema/names.js';
+import { DIRECTIONS, type Direction } from './schema/names.js';
 
-/** Whatever the input, a decoder answers with a well-formed result or error. */
+/**
+ * Whatever the input, a decoder answers with a well-formed result or error. Plain checks rather than `expect`:
+ * they run tens of thousands of times, and fast-check reports the failing input either way.
+ */
 function expectWellFormed(r: DecodeResult<unknown>): void {
   if (r.ok) {
-    expect(typeof (r.msg as { type?: unknown }).type).toBe('string');
+    assert.equal(typeof (r.msg as { type?: unknown }).type, 'string');
   } else {
-    expect(['INVALID_MESSAGE', 'PAYLOAD_TOO_LARGE']).toContain(r.error.code);
-    expect(typeof r.error.message).toBe('string');
-    expect(r.error.path === '' || r.error.path.startsWith('/')).toBe(true);
+    assert.ok(r.error.code === 'INVALID_MESSAGE' || r.error.code === 'PAYLOAD_TOO_LARGE', r.error.code);
+    assert.equal(typeof r.error.message, 'string');
+    assert.ok(r.error.path === '' || r.error.path.startsWith('/'), r.error.path);
   }
 }
 
 const allDecoders = DIRECTIONS.map((d) => decoders[d]);
 
-describe('decoders never throw', () => {
-  it('on 10,000 arbitrary JSON values at every decoder', () => {
-    fc.assert(
-      fc.property(fc.jsonValue(), (value) => {
-        const text = JSON.stringify(value);
-        for (const decode of allDecoders) expectWellFormed(decode(text));
-      }),
-      { numRuns: 10_000 },
-    );
-  });
+/** The same direction on the other socket: its decoder must refuse these frames without throwing. */
+const OTHER_SOCKET: Record<Direction, Direction> = {
+  nodeInbound: 'sessionInbound',
+  sessionInbound: 'nodeInbound',
+  nodeOutbound: 'sessionOutbound',
+  sessionOutbound: 'nodeOutbound',
+};
 
-  it('on arbitrary values that carry a known type', () => {
-    const types = [...new Set(CASES.map((c) => c.type))];
-    fc.assert(
-      fc.property(fc.constantFrom(...types), fc.dictionary(fc.string(), fc.anything()), (type, rest) => {
-        const text = JSON.stringify({ ...rest, type });
-        for (const decode of allDecoders) expectWellFormed(decode(text));
-      }),
-      { numRuns: 3_000 },
-    );
-  });
+// Generous per-test limits: the runs are CPU-bound and the machine is shared; there is no waiting here.
+const FUZZ_TIMEOUT_MS = 120_000;
+
+describe('decoders never throw', () => {
+  it(
+    'on 10,000 arbitrary JSON values at every decoder',
+    () => {
+      fc.assert(
+        fc.property(fc.jsonValue(), (value) => {
+          const text = JSON.stringify(value);
+          for (const decode of allDecoders) expectWellFormed(decode(text));
+        }),
+        { numRuns: 10_000 },
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
+
+  it(
+    'on arbitrary values that carry a known type',
+    () => {
+      const types = [...new Set(CASES.map((c) => c.type))];
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...types),
+          fc.dictionary(fc.string({ maxLength: 12 }), fc.anything({ maxDepth: 2 }), { maxKeys: 8 }),
+          (type, rest) => {
+            const text = JSON.stringify({ ...rest, type });
+            for (const decode of allDecoders) expectWellFormed(decode(text));
+          },
+        ),
+        { numRuns: 2_000 },
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
   const fieldsOf = new Map(CASES.map((c) => [c, [...schemaFields(c.schema)]] as [typeof c, SchemaField[]]));
   const mutation = fc.record({
@@ -54,53 +81,62 @@ describe('decoders never throw', () => {
     ),
   });
 
-  it('on 10,000 mutated valid frames; accepted ones are clean and re-encode identically', () => {
-    fc.assert(
-      fc.property(mutation, ({ c, edits }) => {
-        const msg = c.example();
-        const fields = fieldsOf.get(c) as SchemaField[];
-        for (const e of edits) {
-          const f = fields[e.field % fields.length] as SchemaField;
-          if (e.op === 'set') setAt(msg, f.segments, e.value);
-          else if (e.op === 'delete') setAt(msg, f.segments, undefined);
-          else if (e.op === 'null') setAt(msg, f.segments, null);
-          else setAt(msg, [...f.segments.slice(0, -1), `zz${e.key}`], e.value);
-        }
-        const r = decoders[c.direction](JSON.stringify(msg));
-        expectWellFormed(r);
-        for (const decode of allDecoders) expectWellFormed(decode(JSON.stringify(msg)));
-        if (r.ok) {
-          const type = (r.msg as { type: string }).type;
-          const schema = CASES.find((x) => x.direction === c.direction && x.type === type)?.schema;
-          expect(schema).toBeDefined();
-          if (schema) expect(unknownKeyPaths(schema, r.msg)).toEqual([]);
-          const again = decoders[c.direction](encoders[c.direction](r.msg as never));
-          expect(again).toEqual({ ok: true, msg: withoutFalseCutFlags(r.msg) });
-        }
-      }),
-      { numRuns: 10_000 },
-    );
-  });
+  it(
+    'on 10,000 mutated valid frames; accepted ones are clean and re-encode identically',
+    () => {
+      fc.assert(
+        fc.property(mutation, ({ c, edits }) => {
+          const msg = c.example();
+          const fields = fieldsOf.get(c) as SchemaField[];
+          for (const e of edits) {
+            const f = fields[e.field % fields.length] as SchemaField;
+            if (e.op === 'set') setAt(msg, f.segments, e.value);
+            else if (e.op === 'delete') setAt(msg, f.segments, undefined);
+            else if (e.op === 'null') setAt(msg, f.segments, null);
+            else setAt(msg, [...f.segments.slice(0, -1), `zz${e.key}`], e.value);
+          }
+          const text = JSON.stringify(msg);
+          const r = decoders[c.direction](text);
+          expectWellFormed(r);
+          expectWellFormed(decoders[OTHER_SOCKET[c.direction]](text));
+          if (r.ok) {
+            const type = (r.msg as { type: string }).type;
+            const schema = CASES.find((x) => x.direction === c.direction && x.type === type)?.schema;
+            assert.ok(schema, `no schema for accepted type ${type}`);
+            assert.deepEqual(unknownKeyPaths(schema, r.msg), []);
+            const again = decoders[c.direction](encoders[c.direction](r.msg as never));
+            assert.deepStrictEqual(again, { ok: true, msg: withoutFalseCutFlags(r.msg) });
+          }
+        }),
+        { numRuns: 10_000 },
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 
-  it('on truncated, spliced and random-byte frames', () => {
-    const frames = CASES.map((c) => ({ c, text: JSON.stringify(c.example()) }));
-    fc.assert(
-      fc.property(
-        fc.constantFrom(...frames),
-        fc.nat(),
-        fc.string({ maxLength: 4 }),
-        fc.uint8Array({ maxLength: 64 }),
-        ({ c, text }, at, insert, bytes) => {
-          const i = at % (text.length + 1);
-          const decode = decoders[c.direction];
-          expectWellFormed(decode(text.slice(0, i)));
-          expectWellFormed(decode(text.slice(0, i) + insert + text.slice(i)));
-          expectWellFormed(decode(Buffer.concat([Buffer.from(text.slice(0, i)), bytes])));
-        },
-      ),
-      { numRuns: 3_000 },
-    );
-  });
+  it(
+    'on truncated, spliced and random-byte frames',
+    () => {
+      const frames = CASES.map((c) => ({ c, text: JSON.stringify(c.example()) }));
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...frames),
+          fc.nat(),
+          fc.string({ maxLength: 4 }),
+          fc.uint8Array({ maxLength: 64 }),
+          ({ c, text }, at, insert, bytes) => {
+            const i = at % (text.length + 1);
+            const decode = decoders[c.direction];
+            expectWellFormed(decode(text.slice(0, i)));
+            expectWellFormed(decode(text.slice(0, i) + insert + text.slice(i)));
+            expectWellFormed(decode(Buffer.concat([Buffer.from(text.slice(0, i)), bytes])));
+          },
+        ),
+        { numRuns: 3_000 },
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });
 
 /** job_assign's cut flags are encoded only when true, so a decoded `false` comes back absent. */
