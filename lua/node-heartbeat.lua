@@ -48,8 +48,10 @@ end
 
 local status = prev
 if status == 'offline' and rec.off_reason == 'silent' then
+  -- A node back from silence proves itself again from this beat on.
   status = 'registering'
   rec.off_reason = nil
+  rec.ok = healthy and 1 or 0
 end
 if status == 'registering' and rec.ok >= tonumber(ARGV[6]) then
   status = 'ready'
