@@ -18,6 +18,7 @@ import { drain } from './drain.js';
 import { addHealthRoutes } from './http/health-routes.js';
 import { HttpRouter } from './http/router.js';
 import { addReadApiRoutes } from './api/read-api.js';
+import { installJobService } from './jobs/job-service.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createLocalRouter } from './nodes/local-router.js';
@@ -101,6 +102,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     newInboundGate: () => new InboundGate(config),
   };
 
+  installJobService(ctx, opts);
   const nodes = new NodeService(ctx);
   const upgrades = new UpgradeRouter({
     maxFrameBytes: config.maxFrameBytes,

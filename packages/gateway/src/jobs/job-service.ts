@@ -140,15 +140,22 @@ export class JobService implements JobSide, NodeLifecycleHooks {
 
 const installed = new WeakMap<GatewayContext, JobService>();
 
-/** Builds the sessions/jobs side and puts it into the context's seams. Idempotent per context. */
-export function installJobService(ctx: GatewayContext, timers?: Timers): JobService {
+/**
+ * Builds the sessions/jobs side and puts it into the context's seams, except those the caller supplies itself
+ * (`keep`, e.g. a test's own router). Idempotent per context.
+ */
+export function installJobService(
+  ctx: GatewayContext,
+  keep: { router?: unknown; hooks?: unknown; jobs?: unknown } = {},
+  timers?: Timers,
+): JobService {
   let service = installed.get(ctx);
   if (!service) {
     service = new JobService(ctx, timers);
     installed.set(ctx, service);
-    ctx.router = service.router;
-    ctx.hooks = service;
-    ctx.jobs = service;
+    if (keep.router === undefined) ctx.router = service.router;
+    if (keep.hooks === undefined) ctx.hooks = service;
+    if (keep.jobs === undefined) ctx.jobs = service;
   }
   return service;
 }
