@@ -228,6 +228,22 @@ forEachTopology('shard scripts', (target) => {
       expect((await rec(k, 'b')).status).toBe('offline');
     });
 
+    it('a node back from silence must rebuild its healthy streak before it is ready again', async () => {
+      const k = freshShard();
+      await add(k, 'a', { max: 1 });
+      for (let i = 0; i < 5; i++) await beat(k, 'a');
+      const later = T0 + LIVENESS + 1;
+      expect(await reserve(k, { now: later })).toEqual({ status: 'EMPTY' });
+      expect(await beat(k, 'a', { now: later })).toMatchObject({
+        nodeStatus: 'registering',
+        prevStatus: 'offline',
+      });
+      expect(await beat(k, 'a', { now: later })).toMatchObject({
+        nodeStatus: 'ready',
+        prevStatus: 'registering',
+      });
+    });
+
     it('never exceeds max under 200 concurrent selections on 5 nodes', async () => {
       const k = freshShard();
       const max = [1, 2, 3, 4, 5];
