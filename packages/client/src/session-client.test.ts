@@ -89,7 +89,7 @@ describe('SessionClient', () => {
     const { client, conn } = await connected();
     expect(client.sendAudio(Uint8Array.from([1, 2, 3, 4]))).toBe(0);
     expect(client.sendAudio(Uint8Array.from([5, 6]))).toBe(1);
-    expect(client.finalize()).toBe(0);
+    expect(client.finalize()).toBe(2);
     const chunks = [
       await conn.next('audio_chunk'),
       await conn.next('audio_chunk'),
@@ -199,7 +199,12 @@ describe('SessionClient', () => {
   it('falls back to a new session when the gateway does not resume', async () => {
     const { client, conn } = await connected();
     client.finalize();
+    await conn.next('audio_chunk');
     conn.ws.terminate();
+    await once(client, 'disconnected');
+    // Speech queued while disconnected is not thrown away: it goes to whichever session comes back.
+    client.sendAudio(Uint8Array.from([3]));
+    client.finalize();
     const conn2 = await gateway.nextConnection();
     const init = await conn2.next('session_init');
     expect(init.resume?.session_id).toBe('sess-1');
@@ -207,10 +212,19 @@ describe('SessionClient', () => {
     conn2.ack('sess-2', { resume_token: 'tok-b' });
     expect((await failed)[0]).toEqual({ previousSessionId: 'sess-1', sessionId: 'sess-2' });
     expect(client.sessionId).toBe('sess-2');
-    // The utterance of the lost session stays unresolved; new audio goes to the new session.
+    const chunks = [await conn2.next('audio_chunk'), await conn2.next('audio_chunk')];
+    expect(chunks.map((c) => [c.session_id, c.is_final])).toEqual([
+      ['sess-2', false],
+      ['sess-2', true],
+    ]);
+    // The utterance sent to the lost session stays unresolved; the queued one is tracked in the new session.
+    expect(client.utterances.unresolved()).toEqual([
+      { sessionId: 'sess-1', index: 0 },
+      { sessionId: 'sess-2', index: 0 },
+    ]);
+    conn2.send(result('sess-2', 0));
+    await client.waitForResults(1);
     expect(client.utterances.unresolved()).toEqual([{ sessionId: 'sess-1', index: 0 }]);
-    client.sendAudio(Uint8Array.from([3]));
-    expect((await conn2.next('audio_chunk')).session_id).toBe('sess-2');
   });
 
   it('opens a new session on the same socket when the gateway refuses the resume with an error', async () => {

@@ -184,11 +184,12 @@ export class SessionClient extends EventEmitter<SessionClientEvents> {
     );
   }
 
-  /** Ends the current utterance (`{is_final:true, payload:""}`); returns its expected utterance index. */
+  /**
+   * Ends the current utterance (`{is_final:true, payload:""}`); returns its `seq`. The utterance is tracked from
+   * the moment this frame is actually sent, under the session it is sent to.
+   */
   finalize(): number {
-    this.enqueue(true, '');
-    const sessionId = this.sessionId;
-    return sessionId === undefined ? -1 : this.utterances.finalized(sessionId, Date.now());
+    return this.enqueue(true, '');
   }
 
   /** Resolves once at least `n` translation results arrived (all sessions of this client). */
@@ -411,8 +412,7 @@ export class SessionClient extends EventEmitter<SessionClientEvents> {
     this.phase = 'ready';
     this.backoff.reset();
     if (previous !== undefined && ack.session_id !== previous.session_id) {
-      // Audio queued for the lost session cannot join the new one mid-utterance; drop it.
-      this.queue = [];
+      // Audio queued while disconnected goes to the new session: the user's speech is still worth translating.
       this.emit('resume_failed', {
         previousSessionId: resumingFrom ?? previous.session_id,
         sessionId: ack.session_id,
@@ -487,6 +487,7 @@ export class SessionClient extends EventEmitter<SessionClientEvents> {
       });
       if (!sent) return;
       this.queue.shift();
+      if (f.isFinal) this.utterances.finalized(sessionId, Date.now());
     }
   }
 
