@@ -8,10 +8,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createDecoders } from '@lingua/protocol';
-import { KeySchema, ScriptRunner, createRedis } from '@lingua/store';
+import {
+  KeySchema,
+  ScriptRunner,
+  createRedis,
+  subscribeIndexEvents,
+  type IndexEventSubscription,
+} from '@lingua/store';
 import { IndexCache } from './cache/index-cache.js';
 import { readIndexSnapshot } from './cache/index-snapshot.js';
-import { subscribeIndexChannel, type IndexSubscription } from './cache/index-subscriber.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext, GatewayPhase, JobSide, NodeLifecycleHooks, Router } from './context.js';
 import { drain } from './drain.js';
@@ -73,10 +78,12 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     maxArrayItems: config.maxArrayItems,
   });
   let phase: GatewayPhase = 'starting';
+  let subscription: IndexEventSubscription | undefined;
   const registry = new NodeRegistry();
   const index = new IndexCache({
     load: () => readIndexSnapshot(redis, keys),
     onReload: (reason, version) => {
+      subscription?.setVersion(version);
       metrics.index.reloads.inc({ reason });
       metrics.index.version.set(version);
       logger.debug({ reason, version }, 'index reloaded');
@@ -121,7 +128,6 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
   server.on('upgrade', (req, socket, head) => upgrades.handleUpgrade(req, socket, head));
   server.keepAliveTimeout = 5_000;
 
-  let subscription: IndexSubscription | undefined;
   let stopping: Promise<void> | undefined;
 
   const listen = (): Promise<void> =>
@@ -156,11 +162,20 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     async start() {
       await redis.ready();
       await scripts.load();
-      subscription = await subscribeIndexChannel(
+      subscription = await subscribeIndexEvents(
         redis,
-        keys.index().events,
-        (raw) => index.onEvent(raw),
-        () => index.onResubscribe(),
+        keys,
+        (version, event) => {
+          index.applyEvent(version, event);
+          metrics.index.version.set(index.version);
+        },
+        (resync) => {
+          if (resync.reason === 'resubscribe') return index.onResubscribe();
+          index.reload(resync.reason === 'invalid' ? 'unknown_event' : 'gap').catch((err: unknown) => {
+            logger.warn({ err }, 'index reload failed');
+          });
+        },
+        { checkMs: config.sweepIntervalMs, log: logger },
       );
       await index.reload('start');
       await nodes.preload();

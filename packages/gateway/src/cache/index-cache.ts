@@ -29,7 +29,7 @@ export interface IndexCacheOptions {
   onError?: (err: unknown) => void;
 }
 
-interface IndexEvent {
+export interface IndexEvent {
   kind?: string;
   pool?: string;
   shard?: number;
@@ -41,6 +41,7 @@ export class IndexCache {
   private snap: IndexSnapshot = { version: 0, pools: new Map(), lang: new Map(), shards: new Map() };
   private readonly free = new Map<string, number>();
   private loading: Promise<void> | undefined;
+  private again: Promise<void> | undefined;
   private reloadAgain: ReloadReason | undefined;
   private loaded = false;
 
@@ -54,43 +55,57 @@ export class IndexCache {
     return this.loaded;
   }
 
-  /** Full reload; concurrent calls coalesce into at most one more load after the running one. */
+  /** Full reload; calls made while one runs coalesce into one more load after it. */
   reload(reason: ReloadReason): Promise<void> {
     if (this.loading) {
       this.reloadAgain = reason;
-      return this.loading;
-    }
-    this.loading = (async () => {
-      let next: ReloadReason | undefined = reason;
-      while (next) {
+      this.again ??= this.loading.then(() => {
+        this.again = undefined;
+        const next = this.reloadAgain;
         this.reloadAgain = undefined;
-        const snap = await this.opts.load();
-        // Never go back in version because of a slow load, unless Redis itself went back (flush, restore).
-        const redisWentBack = next === 'start' || next === 'resubscribe' || next === 'manual';
-        if (snap.version >= this.snap.version || redisWentBack) this.snap = snap;
-        this.loaded = true;
-        this.opts.onReload?.(next, this.snap.version);
-        next = this.reloadAgain;
-      }
-    })().finally(() => {
-      this.loading = undefined;
-    });
+        return next ? this.reload(next) : undefined;
+      });
+      return this.again;
+    }
+    this.loading = this.loadOnce(reason).then(
+      () => {
+        this.loading = undefined;
+        this.opts.onReload?.(reason, this.snap.version);
+      },
+      (err: unknown) => {
+        this.loading = undefined;
+        throw err;
+      },
+    );
     return this.loading;
   }
 
-  /** A raw index event `<version>|<json>` from the events channel. */
+  private async loadOnce(reason: ReloadReason): Promise<void> {
+    const snap = await this.opts.load();
+    // Never go back in version because of a slow load, unless Redis itself went back (flush, restore).
+    const redisMayHaveGoneBack = reason === 'start' || reason === 'resubscribe' || reason === 'manual';
+    if (snap.version >= this.snap.version || redisMayHaveGoneBack) this.snap = snap;
+    this.loaded = true;
+  }
+
+  /** A raw index event `<version>|<json>` as published on the events channel. */
   onEvent(raw: string): void {
     const bar = raw.indexOf('|');
     const version = Number(bar > 0 ? raw.slice(0, bar) : NaN);
     if (!Number.isInteger(version)) return this.background('unknown_event');
-    if (version <= this.snap.version) return; // already part of what we hold
-    if (version !== this.snap.version + 1 || this.loading) return this.background('gap');
     let event: IndexEvent;
     try {
       event = JSON.parse(raw.slice(bar + 1)) as IndexEvent;
     } catch {
       return this.background('unknown_event');
     }
+    this.applyEvent(version, event);
+  }
+
+  /** A decoded index event: applied in place when it is the next version, else (or if not understood) reload. */
+  applyEvent(version: number, event: IndexEvent): void {
+    if (version <= this.snap.version) return; // already part of what we hold
+    if (version !== this.snap.version + 1 || this.loading) return this.background('gap');
     if (!this.apply(event)) return this.background('unknown_event');
     this.snap.version = version;
   }

@@ -1,71 +1,18 @@
 /**
- * A node's placement key (DESIGN.md §4): pool = (language capability, region, gpu_tier). The capability is the
- * set of directed pairs the node serves; its sorted signature, region and tier hash to the pool id, so every
- * node with the same triple lands in the same pool on every instance.
+ * What a node's frames say about where it belongs and whether it is healthy. The pool mapping itself
+ * (pairs, tier, signature, pool id) is the store's `computeCapability`, shared with every other user of pools.
  */
-import { createHash } from 'node:crypto';
-import type { InstalledModel, LanguageCapabilities, NodeRegister } from '@lingua/protocol';
-import { tierForMemory, type GpuTierThreshold } from '../config.js';
+import { computeCapability, type Capability, type CapabilityInput } from '@lingua/store';
+import type { GatewayConfig } from '../config.js';
 
-export interface CapabilityInputs {
-  /** *ext* `lang_sets`: every ordered pair inside each set. Wins over the rest when present. */
-  langSets?: string[][] | undefined;
-  languageCapabilities?: LanguageCapabilities | undefined;
-  installedModels?: InstalledModel[] | undefined;
-}
+export type Placement = Capability;
 
-export interface Placement {
-  poolId: string;
-  /** Directed pairs `src:tgt`, sorted. */
-  pairs: string[];
-  /** What the index lists the pool under: the pairs plus `*:tgt` for each target (auto source). */
-  indexPairs: string[];
-  sig: string;
-  region: string;
-  tier: string;
-}
-
-/** Directed pairs a node serves, sorted and unique. */
-export function capabilityPairs(inputs: CapabilityInputs): string[] {
-  const pairs = new Set<string>();
-  const add = (src: string, tgt: string): void => {
-    if (src && tgt && src !== tgt) pairs.add(`${src}:${tgt}`);
-  };
-  const sets = inputs.langSets?.filter((s) => s.length > 1) ?? [];
-  if (sets.length > 0) {
-    for (const set of sets) for (const a of set) for (const b of set) add(a, b);
-  } else if (inputs.languageCapabilities?.asr_languages?.length) {
-    const lc = inputs.languageCapabilities;
-    const targets = lc.semantic_languages?.length ? lc.semantic_languages : (lc.tts_languages ?? []);
-    for (const src of lc.asr_languages ?? []) for (const tgt of targets) add(src, tgt);
-  } else {
-    // No declared languages: fall back to the translation models the node has installed.
-    for (const m of inputs.installedModels ?? []) {
-      if (m.enabled === false || m.src_lang === undefined || m.tgt_lang === undefined) continue;
-      if (m.kind.toLowerCase() === 'nmt') add(m.src_lang, m.tgt_lang);
-    }
-  }
-  return [...pairs].sort();
-}
-
-/** The node's GPU tier: *ext* `gpu_tier`, else from its largest GPU's memory; `none` without a GPU. */
-export function gpuTier(
-  reg: Pick<NodeRegister, 'gpu_tier' | 'hardware'>,
-  thresholds: readonly GpuTierThreshold[],
-) {
-  if (reg.gpu_tier) return reg.gpu_tier;
-  const gpus = reg.hardware.gpus ?? [];
-  if (gpus.length === 0) return 'none';
-  const largest = Math.max(...gpus.map((g) => g.memory_gb));
-  return tierForMemory(thresholds, largest) ?? 'none';
-}
-
-export function placementFor(pairs: string[], region: string, tier: string): Placement {
-  const sig = pairs.join(',');
-  const poolId = createHash('sha256').update(`${sig}|${region}|${tier}`).digest('hex').slice(0, 16);
-  const targets = new Set(pairs.map((p) => p.slice(p.indexOf(':') + 1)));
-  const indexPairs = [...pairs, ...[...targets].sort().map((t) => `*:${t}`)];
-  return { poolId, pairs, indexPairs, sig, region, tier };
+/** The pool of a node: capability from its languages (or models), region and tier (ext fields or defaults). */
+export function placementOf(
+  input: CapabilityInput,
+  config: Pick<GatewayConfig, 'region' | 'gpuTierThresholds'>,
+): Placement {
+  return computeCapability(input, { region: config.region, tierThresholds: config.gpuTierThresholds });
 }
 
 /** Services that must run for a node to be healthy (issue 3 §4). */

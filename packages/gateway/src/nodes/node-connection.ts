@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { WebSocket, type RawData } from 'ws';
-import type { NodeInbound, NodeOutbound, NodeStatusValue } from '@lingua/protocol';
+import type { Hardware, NodeInbound, NodeOutbound, NodeStatusValue } from '@lingua/protocol';
 import type { GatewayContext, NodeConnectionInfo } from '../context.js';
 import type { InboundGate } from '../ws/inbound-gate.js';
 import { errorFrame, sendJson } from '../ws/send.js';
@@ -14,6 +14,7 @@ import type { Placement } from './capability.js';
 import { handleHeartbeat } from './node-heartbeat.js';
 import { unregisterNode } from './node-offline.js';
 import { registerNode } from './node-register.js';
+import type { RecordBase } from './node-register.js';
 import type { RegisteredNode } from './node-registry.js';
 
 /** Close codes the gateway uses on node sockets. */
@@ -35,12 +36,15 @@ export interface NodeRegistration {
   status: NodeStatusValue;
   gpuPresent: boolean;
   maxJobs: number;
-  /** Inputs that can change the capability later (heartbeats may report new languages or models). */
+  /** Registration inputs of the capability that heartbeats do not repeat. */
   langSets: string[][] | undefined;
+  region: string | undefined;
+  gpuTier: string | undefined;
+  gpus: Hardware['gpus'];
   /** Last `language_capabilities` seen, serialised: a heartbeat recomputes the pool only when this changes. */
   langRaw: string;
   /** Record fields that do not change with heartbeats. */
-  recordBase: Record<string, unknown>;
+  recordBase: RecordBase;
 }
 
 type Phase = 'new' | 'registering' | 'registered' | 'rejected' | 'fenced' | 'closed';

@@ -6,10 +6,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { NodeHeartbeat, NodeStatusValue } from '@lingua/protocol';
-import { capabilityPairs, isHealthy, placementFor, runningServices, type Placement } from './capability.js';
+import { nodeClaim, nodeHeartbeat, type NodeUsage } from '@lingua/store';
+import { isHealthy, placementOf, runningServices, type Placement } from './capability.js';
 import type { NodeConnection } from './node-connection.js';
-import { placeNode, removeNode } from './node-placement.js';
-import { nodeClaim, nodeHeartbeat } from './node-scripts.js';
+import { placeNode, removeNode, type PlacementRecord } from './node-placement.js';
 
 const STATUS_REASON: Partial<Record<NodeStatusValue, string>> = {
   ready: 'healthy heartbeats',
@@ -37,19 +37,24 @@ export async function handleHeartbeat(
       const raw = JSON.stringify(msg.language_capabilities);
       if (raw !== reg.langRaw) {
         reg.langRaw = raw;
-        const pairs = capabilityPairs({
-          langSets: reg.langSets,
-          languageCapabilities: msg.language_capabilities,
-          installedModels: msg.installed_models,
-        });
-        const next = placementFor(pairs, reg.placement.region, reg.placement.tier);
-        if (pairs.length > 0 && next.poolId !== reg.placement.poolId) {
+        const next = placementOf(
+          {
+            lang_sets: reg.langSets,
+            language_capabilities: msg.language_capabilities,
+            installed_models: msg.installed_models,
+            region: reg.region,
+            gpu_tier: reg.gpuTier,
+            hardware: { gpus: reg.gpus },
+          },
+          ctx.config,
+        );
+        if (next.directedPairs.length > 0 && next.poolId !== reg.placement.poolId) {
           outcome = 'move';
           if (!(await moveNode(conn, next, msg))) return fenced(conn, 'stale');
         }
       }
     }
-    const usage = {
+    const usage: NodeUsage = {
       cpu: msg.resource_usage.cpu_percent,
       ...(msg.resource_usage.gpu_percent === undefined ? {} : { gpu: msg.resource_usage.gpu_percent }),
       ...(msg.resource_usage.gpu_mem_percent === undefined
@@ -76,6 +81,7 @@ export async function handleHeartbeat(
       if (!(await placeAgain(conn, msg))) return fenced(conn, outcome);
       r = await nodeHeartbeat(ctx.scripts, ctx.keys.shard(reg.placement.poolId, reg.shard), {
         ...args,
+        epoch: reg.epoch, // placed again under a new epoch
         now: Date.now(),
       });
     }
@@ -147,9 +153,7 @@ async function placeAgain(conn: NodeConnection, msg: NodeHeartbeat): Promise<boo
     now: Date.now(),
     expectedEpoch: reg.epoch,
     holderLive: false,
-    presentedTokenHash: '',
     samePeer: false,
-    newTokenHash: '',
   });
   if (claim.status !== 'OK') return false;
   reg.epoch = claim.epoch;
@@ -178,12 +182,10 @@ async function placeAgain(conn: NodeConnection, msg: NodeHeartbeat): Promise<boo
   return true;
 }
 
-function recordFor(conn: NodeConnection, msg: NodeHeartbeat, status: string): Record<string, unknown> {
-  const reg = conn.reg;
+function recordFor(conn: NodeConnection, msg: NodeHeartbeat, status: NodeStatusValue): PlacementRecord {
+  const reg = conn.reg as NonNullable<NodeConnection['reg']>;
   return {
-    ...reg?.recordBase,
-    region: reg?.placement.region,
-    tier: reg?.placement.tier,
+    ...reg.recordBase,
     status,
     ok: 0,
     bad: 0,

@@ -126,11 +126,15 @@ forEachTopology('node lifecycle', (target) => {
 
 describe('superset matching', () => {
   it('lists a pool under every directed pair and *:tgt', async () => {
-    const { capabilityPairs, placementFor } = await import('./capability.js');
-    const pairs = capabilityPairs({
-      languageCapabilities: { asr_languages: ['en', 'zh', 'ja'], semantic_languages: ['en', 'zh', 'ja'] },
-    });
-    expect(pairs).toEqual(['en:ja', 'en:zh', 'ja:en', 'ja:zh', 'zh:en', 'zh:ja']);
-    expect(placementFor(pairs, 'eu', 'high').indexPairs).toContain('*:en');
+    const { placementOf } = await import('./capability.js');
+    const p = placementOf(
+      {
+        language_capabilities: { asr_languages: ['en', 'zh', 'ja'], semantic_languages: ['en', 'zh', 'ja'] },
+      },
+      { region: 'eu', gpuTierThresholds: [{ tier: 'any', minGib: 0 }] },
+    );
+    expect(p.directedPairs).toEqual(['en:ja', 'en:zh', 'ja:en', 'ja:zh', 'zh:en', 'zh:ja']);
+    expect(p.pairs).toContain('*:en');
+    expect(p.tier).toBe('none');
   });
 });

@@ -6,17 +6,26 @@
  * Index bookkeeping rule: whoever actually removed a node's shard record (shard-remove → OK) releases its index
  * slot. A GONE/STALE removal means someone else already did, so nothing is released twice.
  */
-import type { ReservationRef } from '../context.js';
-import type { GatewayContext } from '../context.js';
-import type { Placement } from './capability.js';
 import {
   indexAssign,
   indexRelease,
+  parseReservationMember,
   shardRemove,
   shardUpsert,
-  type CarriedReservation,
+  type NodeRecord,
+  type NodeRecordInput,
   type PoolMetaInput,
-} from './node-scripts.js';
+  type Reservation,
+} from '@lingua/store';
+import type { GatewayContext, ReservationRef } from '../context.js';
+import type { Placement } from './capability.js';
+
+/** A node record without its placement (pool, shard), which is decided here. */
+export type PlacementRecord = Pick<
+  NodeRecord,
+  'owner' | 'status' | 'region' | 'tier' | 'max' | 'ok' | 'bad' | 'usage' | 'svc' | 'reg_at' | 'langs'
+> &
+  Record<string, unknown>;
 
 export interface ShardRef {
   poolId: string;
@@ -35,8 +44,8 @@ export async function placeNode(
     nodeId: string;
     epoch: number;
     placement: Placement;
-    record: Record<string, unknown>;
-    carried: CarriedReservation[];
+    record: PlacementRecord;
+    carried: Reservation[];
     keepShard?: number;
     preferredShard?: number;
     now: number;
@@ -45,8 +54,8 @@ export async function placeNode(
   const { placement: p } = a;
   let shard = a.keepShard;
   if (shard === undefined) {
-    const meta: PoolMetaInput = { pairs: p.indexPairs, region: p.region, tier: p.tier, sig: p.sig };
-    const assigned = await indexAssign(ctx.scripts, ctx.keys, {
+    const meta: PoolMetaInput = { pairs: p.pairs, region: p.region, tier: p.tier, sig: p.signature };
+    const assigned = await indexAssign(ctx.scripts, ctx.keys.index(), {
       poolId: p.poolId,
       meta,
       shardSize: ctx.config.poolShardSize,
@@ -55,7 +64,7 @@ export async function placeNode(
     });
     shard = assigned.shard;
   }
-  const record = { ...a.record, pool: p.poolId, shard };
+  const record: NodeRecordInput = { ...a.record, pool: p.poolId, shard };
   const up = await shardUpsert(ctx.scripts, ctx.keys.shard(p.poolId, shard), {
     nodeId: a.nodeId,
     epoch: a.epoch,
@@ -65,8 +74,9 @@ export async function placeNode(
   });
   if (up.status === 'STALE') {
     // A newer registration already sits in this shard: give back the index slot we just took.
-    if (a.keepShard === undefined)
-      await indexRelease(ctx.scripts, ctx.keys, { poolId: p.poolId, shard, now: a.now });
+    if (a.keepShard === undefined) {
+      await indexRelease(ctx.scripts, ctx.keys.index(), { poolId: p.poolId, shard, now: a.now });
+    }
     return { ok: false, staleEpoch: up.epoch };
   }
   ctx.index.noteFree(p.poolId, shard, up.free);
@@ -74,7 +84,7 @@ export async function placeNode(
 }
 
 export type RemoveResult =
-  | { removed: true; reservations: CarriedReservation[] }
+  | { removed: true; reservations: Reservation[] }
   | { removed: false; reason: 'gone' | 'stale'; epoch?: number };
 
 /** Removes the node's shard record at exactly `epoch`; on success also releases its index slot unless `keepIndex`. */
@@ -90,18 +100,20 @@ export async function removeNode(
   if (r.status === 'GONE') return { removed: false, reason: 'gone' };
   if (r.status === 'STALE') return { removed: false, reason: 'stale', epoch: r.epoch };
   if (!a.keepIndex) {
-    await indexRelease(ctx.scripts, ctx.keys, { poolId: a.at.poolId, shard: a.at.shard, now: a.now });
+    await indexRelease(ctx.scripts, ctx.keys.index(), { poolId: a.at.poolId, shard: a.at.shard, now: a.now });
   }
   return { removed: true, reservations: r.reservations };
 }
 
-/** `<nodeId>|<sessionId>|<jobId>|<attempt>` → its parts (the job side fails these over). */
-export function parseReservations(carried: CarriedReservation[]): ReservationRef[] {
+/** Reservation members → their parts (the job side fails these over); malformed members are skipped. */
+export function parseReservations(carried: Reservation[]): ReservationRef[] {
   const out: ReservationRef[] = [];
   for (const { member } of carried) {
-    const [nodeId, sessionId, jobId, attempt] = member.split('|');
-    if (!nodeId || !sessionId || !jobId || attempt === undefined) continue;
-    out.push({ nodeId, sessionId, jobId, attempt: Number(attempt) });
+    try {
+      out.push(parseReservationMember(member));
+    } catch {
+      // Not ours to crash on: a malformed member only means one job is not failed over early.
+    }
   }
   return out;
 }

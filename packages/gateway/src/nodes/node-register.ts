@@ -11,11 +11,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { CAPABILITY_SCHEMA_VERSION, type NodeRegister } from '@lingua/protocol';
+import { nodeClaim, type NodeClaimResult, type NodeRecord, type Reservation } from '@lingua/store';
 import type { GatewayContext } from '../context.js';
-import { capabilityPairs, gpuTier, placementFor, runningServices, type Placement } from './capability.js';
+import { placementOf, runningServices, type Placement } from './capability.js';
 import type { NodeConnection, NodeRegistration } from './node-connection.js';
 import { placeNode, removeNode, type ShardRef } from './node-placement.js';
-import { nodeClaim, type CarriedReservation, type NodeClaimResult } from './node-scripts.js';
+
+/** Record fields fixed at registration (heartbeats change status, streaks, usage and services). */
+export type RecordBase = Pick<NodeRecord, 'owner' | 'region' | 'tier' | 'max' | 'reg_at' | 'langs'> & {
+  version: string;
+  platform: string;
+  public: boolean;
+};
 
 const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const CLAIM_ATTEMPTS = 3;
@@ -50,17 +57,12 @@ export async function registerNode(
   if (!NODE_ID.test(nodeId)) {
     return conn.reject('INVALID_MESSAGE', `node_id must match ${NODE_ID.source}`, { path: '/node_id' });
   }
-  const pairs = capabilityPairs({
-    langSets: msg.lang_sets,
-    languageCapabilities: msg.language_capabilities,
-    installedModels: msg.installed_models,
-  });
-  if (pairs.length === 0) {
+  const placement = placementOf(msg, cfg);
+  if (placement.directedPairs.length === 0) {
     return conn.reject('MODEL_NOT_AVAILABLE', 'the node serves no language pair', {
       path: '/language_capabilities',
     });
   }
-  const placement = placementFor(pairs, msg.region ?? cfg.region, gpuTier(msg, cfg.gpuTierThresholds));
 
   try {
     await claimAndPlace(conn, msg, nodeId, placement, gpuPresent, receivedAt);
@@ -108,11 +110,11 @@ async function claimAndPlace(
       nodeId,
       instanceId: ctx.instanceId,
       now,
-      expectedEpoch: epoch === null ? undefined : Number(epoch),
+      ...(epoch === null ? {} : { expectedEpoch: Number(epoch) }),
       holderLive: holder.live,
-      presentedTokenHash: msg.node_token ? sha256(msg.node_token) : '',
+      ...(msg.node_token ? { tokenHash: sha256(msg.node_token) } : {}),
       samePeer: holder.samePeer,
-      newTokenHash: token ? sha256(token) : '',
+      ...(token ? { newTokenHash: sha256(token) } : {}),
     });
     if (claim.status !== 'STALE') break;
   }
@@ -136,7 +138,7 @@ async function claimAndPlace(
       ? { poolId: claim.prevPool, shard: claim.prevShard }
       : undefined;
   const samePool = prev?.poolId === placement.poolId;
-  let carried: CarriedReservation[] = [];
+  let carried: Reservation[] = [];
   let keepShard: number | undefined;
   const now = Date.now();
   if (prev) {
@@ -160,7 +162,7 @@ async function claimAndPlace(
     }
   }
 
-  const recordBase = {
+  const recordBase: RecordBase = {
     owner: ctx.instanceId,
     region: placement.region,
     tier: placement.tier,
@@ -227,7 +229,7 @@ function registration(
   placement: Placement,
   shard: number,
   gpuPresent: boolean,
-  recordBase: Record<string, unknown> & { max: number },
+  recordBase: RecordBase,
   msg: NodeRegister,
 ): NodeRegistration {
   return {
@@ -239,6 +241,9 @@ function registration(
     gpuPresent,
     maxJobs: recordBase.max,
     langSets: msg.lang_sets,
+    region: msg.region,
+    gpuTier: msg.gpu_tier,
+    gpus: msg.hardware.gpus,
     langRaw: JSON.stringify(msg.language_capabilities ?? null),
     recordBase,
   };

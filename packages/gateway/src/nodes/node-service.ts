@@ -4,9 +4,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
+import { nodeSetStatus } from '@lingua/store';
 import type { GatewayContext } from '../context.js';
 import { NodeConnection } from './node-connection.js';
-import { nodeSetStatus } from './node-scripts.js';
 import { SilentNodeSweep } from './silent-sweep.js';
 
 export class NodeService {

@@ -2,8 +2,7 @@
  * The periodic pass over every shard in the index (every LINGUA_SWEEP_INTERVAL_MS), backing up the scripts'
  * lazy expiry: nodes whose last heartbeat is older than the liveness TTL are removed (fenced by the epoch
  * read just before, so a node that re-registered meanwhile is left alone), their index slots released, their
- * owners cleared and their reservations failed over. The same pass refreshes the free-slot hints of the index
- * cache and checks the index version (a deaf event subscription shows up here as a version behind Redis).
+ * owners cleared and their reservations failed over. The same pass refreshes the index cache's free-slot hints.
  */
 import { nodeRelease } from '@lingua/store';
 import type { GatewayContext } from '../context.js';
@@ -41,8 +40,6 @@ export class SilentNodeSweep {
 
   private async pass(removeSilent: boolean): Promise<number> {
     const { ctx } = this;
-    const ver = Number((await ctx.redis.client.get(ctx.keys.index().ver)) ?? 0);
-    if (ver !== ctx.index.version) await ctx.index.reload('gap');
     const shards = ctx.index.allShards();
     let removed = 0;
     let next = 0;

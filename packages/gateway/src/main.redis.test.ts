@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { expect, it } from 'vitest';
+import { gatewayEntry, redisEnv, redisTargets, startGateway, uniquePrefix } from '@lingua/testkit';
+import { TestNode } from './testing/test-node.js';
+
+const target = redisTargets()[0];
+
+it('the bin serves nodes, logs pino JSON with instanceId, and drains on SIGTERM', async () => {
+  if (!target) throw new Error('no Redis target');
+  const gw = await startGateway({
+    name: 'gw-main-test',
+    env: { ...redisEnv(target), LINGUA_KEY_PREFIX: uniquePrefix('main'), LINGUA_HOST: '127.0.0.1' },
+  });
+  const node = await TestNode.connect(gw.wsUrl('/ws/node'));
+  await node.register();
+  node.heartbeat();
+  expect((await node.next('node_status')).status).toBe('ready');
+  const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+  expect(metrics).toMatch(/lingua_node_registrations_total\{outcome="ok"\} 1/);
+  expect(metrics).toContain('process_cpu_user_seconds_total');
+
+  await gw.stop();
+  expect((await node.next('node_status')).status).toBe('draining');
+  expect((await node.closed).code).toBe(1001);
+  expect((await gw.exited).code).toBe(0);
+  const ready = gw.logs
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l.msg === 'gateway ready');
+  expect(ready).toMatchObject({ instanceId: 'gw-main-test', level: 30 });
+});
+
+it('exits with code 2 and names the variable on a bad configuration', async () => {
+  const child = spawn(process.execPath, ['--conditions=@lingua/source', '--import', 'tsx', gatewayEntry()], {
+    env: { PATH: process.env.PATH ?? '', LINGUA_POOL_SHARD_SIZE: 'lots' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [code] = (await once(child, 'exit')) as [number];
+  expect(code).toBe(2);
+  expect(stderr).toContain('LINGUA_POOL_SHARD_SIZE');
+});
