@@ -41,6 +41,11 @@ export class ScriptedNode {
     return this.node.nodeId;
   }
 
+  /** Answers scheduled and not yet sent. */
+  get pendingAnswers(): number {
+    return this.timers.size;
+  }
+
   /** Jobs held right now. */
   get concurrent(): number {
     return this.holding.size;
