@@ -90,7 +90,7 @@ export class Dispatcher {
       await this.deps.store.release(
         target.poolId,
         target.shard,
-        reservationMember(target.nodeId, sessionId, jobId, attempt),
+        reservationMember({ nodeId: target.nodeId, sessionId, jobId, attempt }),
       );
     } catch {
       // The reservation carries an expiry; select-reserve purges it then.

@@ -94,7 +94,7 @@ export class NodeResults {
       sessionId,
       jobId,
       expectedAttempt: attempt,
-      from: 'DISPATCHED',
+      from: ['DISPATCHED'],
       to: 'ACCEPTED',
       fenceNodeId: node.nodeId,
       now: this.deps.now(),
@@ -162,7 +162,12 @@ export class NodeResults {
     await this.deps.store.release(
       node.poolId,
       node.shard,
-      reservationMember(node.nodeId, msg.session_id, msg.job_id, msg.attempt_id),
+      reservationMember({
+        nodeId: node.nodeId,
+        sessionId: msg.session_id,
+        jobId: msg.job_id,
+        attempt: msg.attempt_id,
+      }),
     );
   }
 }

@@ -363,7 +363,7 @@ export class SessionJobs {
       sessionId: this.host.sessionId,
       jobId: job.jobId,
       expectedAttempt: job.attempt,
-      from: fromState,
+      from: [fromState],
       to: 'DISPATCHED',
       patch: {
         node: target.nodeId,

@@ -1,17 +1,13 @@
 /**
- * The session's Redis state: `session-claim` (create now; resume arrives with issue 5). Written against
- * lua/SPEC.md with `ScriptRunner.run`; can delegate to the @lingua/store wrapper once it is exported.
+ * The session's Redis state: `session-claim` (create now; resume arrives with issue 5), bound to the key schema.
  */
-import type { KeySchema, ScriptRunner } from '@lingua/store';
-
-export type SessionClaimResult =
-  | { status: 'OK'; epoch: number; prevOwner: string; prevEpoch: number }
-  | { status: 'EXISTS' | 'GONE' | 'DENIED' };
-
-export class SessionStoreError extends Error {
-  override readonly name = 'SessionStoreError';
-  readonly code = 'UNEXPECTED_REPLY';
-}
+import {
+  sessionClaim,
+  type KeySchema,
+  type ScriptRunner,
+  type SessionClaimResult,
+  type SessionFields,
+} from '@lingua/store';
 
 export class SessionStore {
   constructor(
@@ -20,27 +16,20 @@ export class SessionStore {
   ) {}
 
   /** Creates the session hash owned by `instanceId` (epoch 1, next index 0). */
-  async create(
+  create(
     sessionId: string,
     instanceId: string,
     tokenHash: string,
-    fields: Record<string, string | number | boolean | object>,
+    fields: SessionFields,
     now: number,
   ): Promise<SessionClaimResult> {
-    const r = await this.scripts.run(
-      'session-claim',
-      [this.keys.session(sessionId).session],
-      [sessionId, instanceId, now, 'create', tokenHash, JSON.stringify(fields)],
-    );
-    switch (r[0]) {
-      case 'OK':
-        return { status: 'OK', epoch: Number(r[1]), prevOwner: String(r[2]), prevEpoch: Number(r[3]) };
-      case 'EXISTS':
-      case 'GONE':
-      case 'DENIED':
-        return { status: r[0] };
-      default:
-        throw new SessionStoreError(`session-claim: unexpected reply ${JSON.stringify(r)}`);
-    }
+    return sessionClaim(this.scripts, this.keys.session(sessionId), {
+      mode: 'create',
+      sessionId,
+      instanceId,
+      now,
+      tokenHash,
+      fields,
+    });
   }
 }
