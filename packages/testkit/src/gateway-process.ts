@@ -14,6 +14,8 @@ export interface GatewayOptions {
   /** Module to run instead of the gateway's main (for tests of the launcher itself). */
   entry?: string;
   readyTimeoutMs?: number;
+  /** Resolve only once /readyz answers 200 (default); false returns right after spawning. */
+  waitReady?: boolean;
   /** SIGTERM grace before stop() escalates to SIGKILL; must cover the gateway's drain. */
   stopTimeoutMs?: number;
 }
@@ -95,6 +97,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     stop: () => terminate(child, opts.stopTimeoutMs ?? 15_000),
     kill9: () => killHard(child),
   };
+  if (opts.waitReady === false) return handle;
   try {
     await handle.waitReady();
   } catch (err) {

@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { TestkitError } from './errors.js';
+import { externalTargets } from './external-targets.js';
 import { REDIS_TARGETS_KEY } from './provided-context.js';
 import { kitRoot } from './tracked-process.js';
 import { sweepStaleRuns } from './kit-processes.js';
@@ -56,24 +57,4 @@ export default async function setup(project: TestProject): Promise<() => Promise
   ];
   project.provide(REDIS_TARGETS_KEY, targets);
   return teardown;
-}
-
-function externalTargets(): RedisTarget[] {
-  const targets: RedisTarget[] = [];
-  const url = process.env.REDIS_URL?.trim();
-  if (url) targets.push({ topology: 'standalone', url });
-  const nodes = process.env.REDIS_CLUSTER_NODES?.trim();
-  if (nodes) {
-    const clusterNodes = nodes.split(',').map((entry) => {
-      const text = entry.trim();
-      const colon = text.lastIndexOf(':');
-      const port = Number(text.slice(colon + 1));
-      if (colon <= 0 || !Number.isInteger(port) || port <= 0) {
-        throw new TestkitError('BAD_EXTERNAL_REDIS', `REDIS_CLUSTER_NODES entry "${text}" is not host:port`);
-      }
-      return { host: text.slice(0, colon), port };
-    });
-    targets.push({ topology: 'cluster', clusterNodes });
-  }
-  return targets;
 }
