@@ -67,6 +67,8 @@ export interface GatewayConfig {
   readonly inboxProbeMs: number;
   readonly inboxRetentionMs: number;
   readonly instanceTickMs: number;
+  /** How long a session whose socket dropped keeps its open jobs going for a resume (0 = cancel at once). */
+  readonly sessionResumeGraceMs: number;
   readonly drainTimeoutMs: number;
 }
 
@@ -128,6 +130,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     inboxProbeMs: read.int('LINGUA_INBOX_PROBE_MS', 2_000, 10),
     inboxRetentionMs: read.int('LINGUA_INBOX_RETENTION_MS', 30_000, 1),
     instanceTickMs: read.int('LINGUA_INSTANCE_TICK_MS', 2_000, 10),
+    sessionResumeGraceMs: read.int('LINGUA_SESSION_RESUME_GRACE_MS', 5_000, 0),
     drainTimeoutMs: read.int('LINGUA_DRAIN_TIMEOUT_MS', 30_000, 0),
   };
   return Object.freeze(config);

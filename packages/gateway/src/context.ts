@@ -43,6 +43,8 @@ export type SessionJobEvent =
       attempt: number;
       nodeId: string;
       frames: SessionOutbound[];
+      /** `{s}:out` entry holding this resolution for a resume; acknowledged once the client has it. */
+      outId?: string;
     }
   | {
       kind: 'failed';
@@ -70,6 +72,11 @@ export interface Router {
    * know it (asr_partial carries no fence that would return it): the router finds the owner itself.
    */
   deliverToSession(target: { sessionId: string; owner?: string }, event: SessionJobEvent): Promise<void>;
+  /**
+   * A newer registration (`epoch`) of a node or session was claimed here while `owner` held the previous one:
+   * close that older socket wherever it is. Optional: a single-instance router has nothing remote to fence.
+   */
+  fence?(target: { kind: 'node' | 'session'; id: string; epoch: number; owner: string }): Promise<void>;
 }
 
 /** Hooks node handling calls into job handling (implemented by the job service). */

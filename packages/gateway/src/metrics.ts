@@ -191,7 +191,44 @@ export function createMetrics() {
   };
   // ---- end of the sessions & jobs section.
 
-  return { registry, nodes, ws, errors, index, sessions, jobs };
+  // ---- Cluster (scale engineer): cross-instance routing, inbox, takeover.
+  const cluster = {
+    envelopes: new Counter({
+      name: 'lingua_cluster_envelopes_total',
+      help: 'Inbox envelopes between instances, by direction (sent, received) and type (node, session, assign_bounced, session_bounced, fence)',
+      labelNames: ['direction', 'type'] as const,
+      registers: r,
+    }),
+    undeliverable: new Counter({
+      name: 'lingua_cluster_undeliverable_total',
+      help: 'Messages the router could not hand to a socket and dropped (bounced where the sender can act), by why',
+      labelNames: ['why'] as const,
+      registers: r,
+    }),
+    takeovers: new Counter({
+      name: 'lingua_cluster_takeovers_total',
+      help: 'Takeover jobs of dead instances run here, by outcome (done, alive, self)',
+      labelNames: ['outcome'] as const,
+      registers: r,
+    }),
+    inboxLag: new Gauge({
+      name: 'lingua_inbox_probe_lag_seconds',
+      help: 'Round trip of the last inbox liveness probe (publish to receipt on this instance)',
+      registers: r,
+    }),
+    inboxReplayed: new Gauge({
+      name: 'lingua_inbox_replayed',
+      help: 'Inbox messages delivered from the replay log instead of pub/sub since start',
+      registers: r,
+    }),
+    inboxResubscribes: new Gauge({
+      name: 'lingua_inbox_resubscribes',
+      help: 'Inbox resubscribes after a missed probe since start',
+      registers: r,
+    }),
+  };
+
+  return { registry, nodes, ws, errors, index, sessions, jobs, cluster };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
