@@ -1,0 +1,172 @@
+/**
+ * System test of `npm run demo`: the entry point runs as a child process exactly as the npm script starts it
+ * (embedded redis-server, gateway processes, simulated nodes); we check what it prints, its exit status, and
+ * that a signal leaves none of its processes behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { poll } from '@lingua/testkit';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_LAYOUT } from './args.js';
+import { commandLine, descendants, processAlive } from './process-tree.js';
+
+const benchDir = fileURLToPath(new URL('../..', import.meta.url));
+const mainPath = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+interface DemoRun {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the output once `pattern` appears on stdout; rejects if the demo exits first. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+/** The environment of a developer who has not configured anything: no external Redis, no LINGUA_*. */
+function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || k === 'REDIS_URL' || k === 'REDIS_CLUSTER_NODES') continue;
+    if (k.startsWith('LINGUA_') || k.startsWith('VITEST')) continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+function startDemo(args: string[], env = cleanEnv()): DemoRun {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@lingua/source', '--import', 'tsx', mainPath, ...args],
+    {
+      cwd: benchDir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString('utf8')));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  let done = false;
+  void exited.then(() => (done = true));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor: (pattern, timeoutMs = 60_000) =>
+      poll(
+        () => {
+          if (pattern.test(out)) return out;
+          if (done) throw new Error(`demo exited before ${pattern}; stdout:\n${out}\nstderr:\n${err}`);
+          return undefined;
+        },
+        { timeoutMs, intervalMs: 50, what: `demo output ${pattern}` },
+      ),
+  };
+}
+
+/** Every process the demo started must be gone (allowing a moment for the kernel to reap them). */
+async function expectAllGone(pids: number[]): Promise<void> {
+  await poll(() => pids.every((p) => !processAlive(p)), {
+    timeoutMs: 10_000,
+    what: 'demo processes gone',
+  }).catch(() => undefined);
+  const left = pids.filter(processAlive).map((p) => `${p} ${commandLine(p)}`);
+  expect(left).toEqual([]);
+}
+
+function expectStack(pids: number[]): void {
+  const commands = pids.map(commandLine);
+  expect(commands.filter((c) => c.includes('redis-server'))).toHaveLength(1);
+  expect(commands.filter((c) => c.includes('packages/gateway/src/main.ts'))).toHaveLength(2);
+}
+
+const sessionGateway = DEFAULT_LAYOUT === 'cross' ? 'gateway-2' : 'gateway-1';
+
+describe('npm run demo', () => {
+  it('--help prints the usage; a bad flag exits 2 with a one-line reason', async () => {
+    const help = startDemo(['--help']);
+    expect((await help.exited).code).toBe(0);
+    expect(help.stdout()).toMatch(/^Usage: npm run demo/);
+    expect(help.stdout()).toContain('--keep');
+
+    const bad = startDemo(['--layout', 'sideways']);
+    expect((await bad.exited).code).toBe(2);
+    expect(bad.stderr().split('\n')[0]).toMatch(/--layout must be cross or local/);
+  });
+
+  it('streams both conversations, prints transcript, routes and latencies, and exits 0', async () => {
+    const demo = startDemo([]);
+    const { code } = await demo.exited;
+    const out = demo.stdout();
+    expect({ code, stderr: demo.stderr() }).toEqual({ code: 0, stderr: '' });
+
+    expect(out).toMatch(/redis {6}redis:\/\/127\.0\.0\.1:\d+ \(private redis-server, no persistence\)/);
+    expect(out).toMatch(/nodes {6}3 simulated nodes \(en\/zh\/ja\) on gateway-1, ready in \d+ ms/);
+    expect(out).toContain(`Session A  en → zh (one_way) on ${sessionGateway}`);
+    expect(out).toContain(`Session B  en ⇄ ja (two_way_auto) on ${sessionGateway}`);
+    for (const i of [0, 1, 2]) {
+      // The simulator's text is derived from the audio that reached it: utterance index and 20 ms frame count.
+      expect(out).toMatch(
+        new RegExp(
+          `A#${i} +en→zh +[\\d.]+ s of speech +"utt#${i} \\d+p" → "\\[zh\\] utt#${i} \\d+p" +\\+\\d+ ms`,
+        ),
+      );
+      expect(out).toMatch(
+        new RegExp(
+          `B#${i} +auto→ja +[\\d.]+ s of speech +"utt#${i} \\d+p" → "\\[ja\\] utt#${i} \\d+p" +\\+\\d+ ms`,
+        ),
+      );
+    }
+    const routes = out.match(/route {2}(\S+) → node (node-\S+) @ (\S+) · attempt (\d+)/g) ?? [];
+    expect(routes).toHaveLength(6);
+    for (const r of routes)
+      expect(r).toMatch(new RegExp(`route  ${sessionGateway} → node node-\\S+ @ gateway-1 · attempt 1`));
+    expect(out).toContain('utterances  6 sent, 6 translated');
+    expect(out).toMatch(/latency {5}end of utterance → result: p50 \d+ ms · p99 \d+ ms · max \d+ ms \(n=6\)/);
+    expect(out).toMatch(/Demo OK in [\d.]+ s\./);
+  });
+
+  it('--keep serves the printed URLs until SIGINT, which leaves no process behind', async () => {
+    const demo = startDemo(['--keep']);
+    const out = await demo.waitFor(/Ctrl-C stops it all[\s\S]*try {8}/);
+    const apis = [...out.matchAll(/gateway-\d {2}API (http:\/\/127\.0\.0\.1:\d+)\/api\/v1\/nodes/g)].map(
+      (m) => m[1],
+    );
+    expect(apis).toHaveLength(2);
+    for (const base of apis) {
+      const nodes = (await (await fetch(`${base}/api/v1/nodes`)).json()) as { count: number };
+      expect(nodes.count).toBe(3);
+      expect((await fetch(`${base}/metrics`)).status).toBe(200);
+    }
+    const pids = descendants(demo.child.pid as number);
+    expectStack(pids);
+
+    demo.child.kill('SIGINT');
+    expect((await demo.exited).code).toBe(0);
+    await expectAllGone(pids);
+  });
+
+  it('SIGTERM while the demo runs stops it with 143 and leaves no process behind', async () => {
+    const demo = startDemo([]);
+    await demo.waitFor(/nodes {6}3 simulated nodes/);
+    const pids = descendants(demo.child.pid as number);
+    expectStack(pids);
+
+    demo.child.kill('SIGTERM');
+    expect((await demo.exited).code).toBe(143);
+    await expectAllGone(pids);
+  });
+
+  it('without redis-server on PATH it prints a one-line install hint and exits 1', async () => {
+    const demo = startDemo([], cleanEnv({ PATH: '/nonexistent' }));
+    expect((await demo.exited).code).toBe(1);
+    const lines = demo.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('sudo apt-get install -y redis-server');
+  });
+});
