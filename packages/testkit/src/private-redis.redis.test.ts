@@ -55,13 +55,13 @@ describe('fault injectors', () => {
   it('start a private standalone server and a Cluster with replicas', async () => {
     [standalone, cluster] = await Promise.all([
       startRedisServer(),
-      startRedisCluster({ masters: 2, replicas: 1 }),
+      startRedisCluster({ masters: 3, replicas: 1, clusterNodeTimeoutMs: 1_000 }),
     ]);
     targets.push(
       { topology: 'standalone', url: standalone.url },
-      { topology: 'cluster', clusterNodes: [cluster.nodes[0] ?? { host: '', port: 0 }] },
+      { topology: 'cluster', clusterNodes: cluster.nodes },
     );
-    expect(cluster.nodes).toHaveLength(4);
+    expect(cluster.nodes).toHaveLength(6);
     const replica = new Redis(cluster.replicas[0]?.port ?? 0, '127.0.0.1', { lazyConnect: true });
     await replica.connect();
     expect(await replica.info('replication')).toContain('role:slave');
@@ -96,5 +96,24 @@ describe('fault injectors', () => {
       await client.set(`pause:{${target.topology}}`, '1');
       expect(Date.now() - started, target.topology).toBeGreaterThanOrEqual(300);
     }
+  });
+
+  it('failover() kills a master and returns once its replica has taken over', async () => {
+    const target = targets[1];
+    if (target === undefined) throw new Error('cluster target missing');
+    const client = connectRaw(target);
+    await client.set('before:{failover}', '1');
+    // The replica of the master that owns slot 0 is promoted; the Cluster answers again afterwards.
+    const { killed, promoted } = await cluster.failover(0);
+    expect(killed.running).toBe(false);
+    const direct = new Redis(promoted.port, '127.0.0.1');
+    try {
+      expect(((await direct.call('ROLE')) as unknown[])[0]).toBe('master');
+    } finally {
+      direct.disconnect();
+    }
+    await poll(async () => (await client.set('after:{failover}', '1')) === 'OK', {
+      what: 'write after failover',
+    });
   });
 });

@@ -24,6 +24,14 @@ export interface RedisClusterHandle {
   stop(): Promise<void>;
   /** Resolves once every running node reports cluster_state:ok. */
   waitHealthy(timeoutMs?: number): Promise<void>;
+  /**
+   * Cluster failover as a fault: kill -9 the master at `masterIndex`, wait until one of its
+   * replicas has taken over and the Cluster is healthy again. Needs `replicas >= 1`.
+   */
+  failover(
+    masterIndex?: number,
+    timeoutMs?: number,
+  ): Promise<{ killed: RedisServerHandle; promoted: RedisServerHandle }>;
 }
 
 const SLOTS = 16_384;
@@ -36,6 +44,37 @@ function admin(server: RedisServerHandle): Redis {
     retryStrategy: () => null,
     lazyConnect: false,
   });
+}
+
+async function role(server: RedisServerHandle): Promise<string | undefined> {
+  const client = admin(server);
+  try {
+    const info = (await client.info('replication')) as string;
+    return /^role:(\w+)/m.exec(info)?.[1];
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Running servers that replicate `master` right now (by INFO replication, not by start order). */
+async function replicasOf(
+  master: RedisServerHandle,
+  servers: RedisServerHandle[],
+): Promise<RedisServerHandle[]> {
+  const found: RedisServerHandle[] = [];
+  for (const server of servers) {
+    if (server === master || !server.running) continue;
+    const client = admin(server);
+    try {
+      const info = (await client.info('replication')) as string;
+      if (info.includes('role:slave') && new RegExp(`^master_port:${master.port}\\r?$`, 'm').test(info)) {
+        found.push(server);
+      }
+    } finally {
+      client.disconnect();
+    }
+  }
+  return found;
 }
 
 /** Splits 0..16383 into `n` contiguous ranges, like `redis-cli --cluster create` does. */
@@ -115,6 +154,30 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
         servers.length,
         timeoutMs,
       ),
+    async failover(masterIndex = 0, timeoutMs = readyTimeoutMs) {
+      const killed = masters[masterIndex];
+      if (killed === undefined) throw new TestkitError('CLUSTER_NOT_READY', `no master #${masterIndex}`);
+      if (masters.length < 3) {
+        // The surviving masters must be a majority to elect the replica.
+        throw new TestkitError('CLUSTER_NOT_READY', 'failover needs at least 3 masters');
+      }
+      const followers = await replicasOf(killed, servers);
+      if (followers.length === 0) {
+        throw new TestkitError('CLUSTER_NOT_READY', `master ${killed.port} has no replica to fail over to`);
+      }
+      await killed.kill9();
+      const promoted = await poll(
+        async () => {
+          for (const replica of followers) {
+            if ((await role(replica)) === 'master') return replica;
+          }
+          return undefined;
+        },
+        { timeoutMs, intervalMs: 100, what: `a replica of ${killed.port} to take over` },
+      );
+      await handle.waitHealthy(timeoutMs);
+      return { killed, promoted };
+    },
   };
   try {
     await assemble(masters, replicas, replicasPer, readyTimeoutMs);

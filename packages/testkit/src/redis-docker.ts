@@ -32,6 +32,8 @@ export async function startDockerRedisServer(opts: RedisServerOptions = {}): Pro
       String(clusterPort),
       '--cluster-node-timeout',
       String(opts.clusterNodeTimeoutMs ?? 2_000),
+      '--repl-diskless-sync-delay',
+      '0',
     );
   }
   const container: StartedTestContainer = await new GenericContainer(IMAGE)

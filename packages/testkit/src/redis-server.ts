@@ -69,6 +69,8 @@ function configText(
       'cluster-config-file nodes.conf',
       `cluster-port ${clusterPort}`,
       `cluster-node-timeout ${opts.clusterNodeTimeoutMs ?? 2_000}`,
+      // Replicas sync at once instead of after the default 5 s batching window.
+      'repl-diskless-sync-delay 0',
     );
   }
   return `${lines.join('\n')}\n`;
