@@ -55,6 +55,14 @@ describe('segmenter', () => {
     expect(cuts).toHaveLength(1);
   });
 
+  it('with no grace configured the final frame cuts at once, without a timer', () => {
+    const { timers, cuts, seg, chunk } = setup({ finalGraceMs: 0 });
+    seg.push(chunk(1), false);
+    seg.push({ bytes: Buffer.alloc(0), durationMs: 0 }, true);
+    expect(cuts.map((c) => c.trigger)).toEqual(['manual']);
+    expect(timers.pendingCount).toBe(0);
+  });
+
   it('a final chunk that carries audio keeps it in the utterance', () => {
     const { timers, cuts, seg, chunk } = setup();
     seg.push(chunk(7), true);

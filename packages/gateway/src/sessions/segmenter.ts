@@ -139,6 +139,11 @@ export class Segmenter {
       if (this.pendingCut.trigger === 'manual' || trigger !== 'manual') return;
       this.timers.clearTimeout(this.pendingCut.timer);
     }
+    if (delayMs <= 0) {
+      // No wait configured: cut now rather than on the next timer tick (≥ 1 ms later in Node).
+      this.cutNow(trigger);
+      return;
+    }
     const timer = this.timers.setTimeout(() => {
       this.pendingCut = undefined;
       this.cutNow(trigger);
