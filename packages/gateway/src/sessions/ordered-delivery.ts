@@ -35,7 +35,7 @@ export class OrderedDelivery<T> {
   /** Sorted ascending: the keys of `pending`. Small (outstanding utterances of one session). */
   private order: number[] = [];
   /** Indexes already emitted, so duplicates and late arrivals can be told apart from strangers. */
-  private readonly done = new Set<number>();
+  private readonly done = new EmittedSet();
   /** Pending indexes whose payload the buffer made up (gap or drain) rather than received. */
   private readonly madeUp = new Map<number, 'gap' | 'drain'>();
   private gapTimer: TimerHandle | undefined;
@@ -162,6 +162,25 @@ export class OrderedDelivery<T> {
     if (this.gapTimer !== undefined) this.timers.clearTimeout(this.gapTimer);
     this.gapTimer = undefined;
     this.gapTimerAt = Infinity;
+  }
+}
+
+/**
+ * A set of emitted indexes that stays small in a long session: everything below `below` is in, plus the few
+ * above it (indexes are dense from 0 in practice, so the sparse part drains as the gaps close).
+ */
+class EmittedSet {
+  private below = 0;
+  private readonly above = new Set<number>();
+
+  has(index: number): boolean {
+    return index < this.below || this.above.has(index);
+  }
+
+  add(index: number): void {
+    if (index < this.below) return;
+    this.above.add(index);
+    while (this.above.delete(this.below)) this.below++;
   }
 }
 
