@@ -1,0 +1,44 @@
+/**
+ * `npm run bench -- <scenario> [--json <file>] [--<flag> <value> ...]`: runs one scenario, prints its figures,
+ * and with `--json` writes `{"scenario", "figures", "env"}` to the file. Scenarios are listed in SCENARIOS.
+ */
+import { parseArgs } from './cli-args.js';
+import { writeJsonReport, type BenchReport } from './lib/report.js';
+import { runNodesScenario, type Flags } from './scenarios/nodes.js';
+
+const SCENARIOS: Record<string, { describe: string; run: (flags: Flags) => Promise<BenchReport> }> = {
+  nodes: {
+    describe: 'N simulated nodes register and heartbeat (--nodes N, default 2000)',
+    run: runNodesScenario,
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(SCENARIOS).map(([name, s]) => `  ${name.padEnd(12)} ${s.describe}`);
+  return `usage: npm run bench -- <scenario> [--json <file>] [flags]\nscenarios:\n${lines.join('\n')}\n`;
+}
+
+async function main(): Promise<void> {
+  const { scenario, flags } = parseArgs(process.argv.slice(2));
+  const entry = scenario === undefined ? undefined : SCENARIOS[scenario];
+  if (!entry) {
+    process.stderr.write(scenario === undefined ? usage() : `unknown scenario "${scenario}"\n${usage()}`);
+    process.exit(2);
+  }
+  const { json, ...rest } = flags;
+  const report = await entry.run(rest);
+  if (json) {
+    await writeJsonReport(json, report);
+    process.stderr.write(`wrote ${json}\n`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(
+      `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);
