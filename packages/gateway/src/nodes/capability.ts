@@ -7,12 +7,24 @@ import type { GatewayConfig } from '../config.js';
 
 export type Placement = Capability;
 
+/**
+ * Thousands of nodes share a handful of pools: every registration of one pool shares one frozen Placement
+ * (its pair lists and signature) instead of holding its own copy for the life of the socket.
+ */
+const interned = new Map<string, Placement>();
+const MAX_INTERNED = 10_000;
+
 /** The pool of a node: capability from its languages (or models), region and tier (ext fields or defaults). */
 export function placementOf(
   input: CapabilityInput,
   config: Pick<GatewayConfig, 'region' | 'gpuTierThresholds'>,
 ): Placement {
-  return computeCapability(input, { region: config.region, tierThresholds: config.gpuTierThresholds });
+  const p = computeCapability(input, { region: config.region, tierThresholds: config.gpuTierThresholds });
+  const known = interned.get(p.poolId);
+  if (known) return known;
+  if (interned.size >= MAX_INTERNED) interned.clear();
+  interned.set(p.poolId, Object.freeze(p));
+  return p;
 }
 
 /** Services that must run for a node to be healthy (issue 3 §4). */

@@ -88,15 +88,10 @@ async function claimAndPlace(
   let token: string | undefined;
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
     const now = Date.now();
-    const [owner, epoch, tokenHash, pool, shard, peer] = await ctx.redis.client.hmget(
-      nodeKey,
-      'owner',
-      'epoch',
-      'token_hash',
-      'pool',
-      'shard',
-      'peer',
-    );
+    // An id issued just now cannot have a holder: skip the read (one round trip less per new node).
+    const [owner, epoch, tokenHash, pool, shard, peer] = msg.node_id
+      ? await ctx.redis.client.hmget(nodeKey, 'owner', 'epoch', 'token_hash', 'pool', 'shard', 'peer')
+      : [null, null, null, null, null, null];
     const holder = await holderState(ctx, conn, nodeId, {
       owner: owner ?? '',
       epoch: Number(epoch ?? 0),
@@ -198,7 +193,9 @@ async function claimAndPlace(
   if (!placed.ok) {
     return conn.reject('NODE_ID_CONFLICT', `node id ${nodeId} was registered again meanwhile`);
   }
-  await Promise.all([
+  // Bookkeeping for takeovers and the instance's ownership set: sent now, awaited after the ack (the node is
+  // placed already; nothing the node can do next depends on these two writes).
+  const bookkeeping = Promise.all([
     ctx.redis.client.hset(nodeKey, 'pool', placement.poolId, 'shard', placed.shard, 'peer', conn.peer),
     ctx.redis.client.sadd(ctx.keys.instance(ctx.instanceId).nodes, nodeId),
   ]);
@@ -221,6 +218,7 @@ async function claimAndPlace(
     { nodeId, epoch, poolId: placement.poolId, shard: placed.shard, takeover },
     'node registered',
   );
+  await bookkeeping;
 }
 
 function registration(

@@ -1,35 +1,55 @@
 /**
- * Dead-peer detection for every socket of one endpoint with a single interval timer (not one per socket, which
- * would not scale to 10k nodes): each tick pings every socket; a socket that has not answered the last two pings
- * is terminated. Clients never detect a silent server themselves, and nodes must not wait for the liveness TTL.
+ * Dead-peer detection for every socket of one endpoint without a timer per socket: sockets are spread over a
+ * ring of slices and one shared timer visits one slice per tick, so each socket is pinged once per interval
+ * and 10,000 pings (and their pongs) never land in the same instant — pinging them all at once stalled the
+ * event loop for over a second on a 2-core machine. A socket that has not answered its last `maxMissed`
+ * pings is terminated: clients never detect a silent server, and nodes must not wait for the liveness TTL.
  */
 import type { WebSocket } from 'ws';
 
+interface Tracked {
+  missed: number;
+}
+
+const MAX_SLICES = 20;
+const MIN_TICK_MS = 50;
+
 export class LivenessMonitor {
-  private readonly missed = new Map<WebSocket, number>();
+  private readonly slices: Map<WebSocket, Tracked>[];
+  private next = 0;
+  private cursor = 0;
+  private count = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly intervalMs: number,
     private readonly onDead: (ws: WebSocket) => void,
     private readonly maxMissed = 2,
-  ) {}
+  ) {
+    const n = Math.max(1, Math.min(MAX_SLICES, Math.floor(intervalMs / MIN_TICK_MS)));
+    this.slices = Array.from({ length: n }, () => new Map<WebSocket, Tracked>());
+  }
 
   get size(): number {
-    return this.missed.size;
+    return this.count;
   }
 
   track(ws: WebSocket): void {
-    this.missed.set(ws, 0);
+    const slice = this.slices[this.next++ % this.slices.length] as Map<WebSocket, Tracked>;
+    const state: Tracked = { missed: 0 };
+    slice.set(ws, state);
+    this.count++;
     ws.on('pong', () => {
-      if (this.missed.has(ws)) this.missed.set(ws, 0);
+      state.missed = 0;
     });
-    ws.once('close', () => this.missed.delete(ws));
+    ws.once('close', () => {
+      if (slice.delete(ws)) this.count--;
+    });
   }
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.timer = setInterval(() => this.tick(), this.intervalMs / this.slices.length);
     this.timer.unref();
   }
 
@@ -38,16 +58,18 @@ export class LivenessMonitor {
     this.timer = undefined;
   }
 
-  /** One round: terminate sockets that missed `maxMissed` pings, ping the rest. Exposed for tests. */
+  /** Visits the next slice: terminate sockets that missed `maxMissed` pings, ping the rest. */
   tick(): void {
-    for (const [ws, missed] of this.missed) {
-      if (missed >= this.maxMissed) {
-        this.missed.delete(ws);
+    const slice = this.slices[this.cursor++ % this.slices.length] as Map<WebSocket, Tracked>;
+    for (const [ws, state] of slice) {
+      if (state.missed >= this.maxMissed) {
+        slice.delete(ws);
+        this.count--;
         this.onDead(ws);
         ws.terminate();
         continue;
       }
-      this.missed.set(ws, missed + 1);
+      state.missed++;
       try {
         ws.ping();
       } catch {
