@@ -20,8 +20,10 @@ import { readIndexSnapshot } from './cache/index-snapshot.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext, GatewayPhase, JobSide, NodeLifecycleHooks, Router } from './context.js';
 import { drain } from './drain.js';
+import { createClusterRuntime } from './instance/cluster-runtime.js';
 import { addHealthRoutes } from './http/health-routes.js';
 import { HttpRouter } from './http/router.js';
+import { addClusterApiRoutes } from './api/cluster.js';
 import { addReadApiRoutes } from './api/read-api.js';
 import { installJobService } from './jobs/job-service.js';
 import { createLogger } from './logger.js';
@@ -109,7 +111,10 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     newInboundGate: () => new InboundGate(config),
   };
 
-  installJobService(ctx, opts);
+  const jobService = installJobService(ctx, opts);
+  // N instances, one scheduler: cross-instance delivery through inboxes, unless the caller supplies a router.
+  const cluster = createClusterRuntime(ctx, jobService.sessions);
+  if (opts.router === undefined) ctx.router = cluster.router;
   const nodes = new NodeService(ctx);
   const upgrades = new UpgradeRouter({
     maxFrameBytes: config.maxFrameBytes,
@@ -124,6 +129,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
   const http = new HttpRouter();
   addHealthRoutes(http, { phase: () => phase }, metrics.registry);
   addReadApiRoutes(http, ctx);
+  addClusterApiRoutes(http, ctx);
   const server: Server = createServer((req, res) => void http.handle(req, res));
   server.on('upgrade', (req, socket, head) => upgrades.handleUpgrade(req, socket, head));
   server.keepAliveTimeout = 5_000;
@@ -149,6 +155,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
       server.close(() => resolve());
       server.closeAllConnections();
     });
+    await cluster.stop();
     await subscription?.close();
     await scripts.settled();
     await redis.quit();
@@ -179,6 +186,8 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
       );
       await index.reload('start');
       await nodes.preload();
+      // Inbox subscribed and presence written before readiness: nothing addressed to this instance is missed.
+      await cluster.start();
       await listen();
       upgrades.start();
       nodes.start();

@@ -19,7 +19,14 @@ import type { JobRecord } from './job-record.js';
 export type { JobOpenResult, SelectReserveResult };
 
 export type JobTransitionResult =
-  | { status: 'WON'; record: JobRecord; sessionOwner: string; sessionEpoch: number }
+  | {
+      status: 'WON';
+      record: JobRecord;
+      sessionOwner: string;
+      sessionEpoch: number;
+      /** The `{s}:out` entry added by this call, when `outEntry` was given. */
+      outId?: string;
+    }
   | { status: 'LOST'; state: string; attempt: number }
   | { status: 'GONE' };
 
@@ -97,6 +104,7 @@ export class JobStore {
       record: r.record as JobRecord,
       sessionOwner: r.sessionOwner,
       sessionEpoch: r.sessionEpoch,
+      ...(r.outId === undefined ? {} : { outId: r.outId }),
     };
   }
 }

@@ -13,6 +13,8 @@ export interface Resolution {
   /** The `missing_result` reason or the `error` code. */
   reason?: string;
   frames: SessionOutbound[];
+  /** The `{s}:out` entry keeping it for a resume (node results only); acknowledged once the client has it. */
+  outId?: string;
 }
 
 export interface IndexRef {

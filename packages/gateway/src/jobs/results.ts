@@ -155,6 +155,7 @@ export class NodeResults {
         attempt: msg.attempt_id,
         nodeId: node.nodeId,
         frames: resolution.frames,
+        ...(t.outId ? { outId: t.outId } : {}),
       },
     );
     this.deps.observe?.routed?.(this.deps.now() - receivedAt, resolution.kind);

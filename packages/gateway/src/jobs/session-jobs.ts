@@ -77,6 +77,8 @@ interface TrackedJob {
   acceptedAttempt: number;
   /** The job's node already settled it in Redis; only the event is awaited (give up after one more wait). */
   settledElsewhere: boolean;
+  /** Adopted on resume: its audio stayed with the previous owner, so an expired attempt is not retried. */
+  noRetry?: boolean;
 }
 
 export class SessionJobs {
@@ -224,7 +226,11 @@ export class SessionJobs {
           return;
         }
         this.untrack(job);
-        this.finish(job.index, { kind: kindOf(event.frames), frames: event.frames });
+        this.finish(job.index, {
+          kind: kindOf(event.frames),
+          frames: event.frames,
+          ...(event.outId ? { outId: event.outId } : {}),
+        });
         return;
       case 'failed':
         if (event.attempt !== job.attempt) {
@@ -239,6 +245,52 @@ export class SessionJobs {
         this.finish(job.index, errorResolution(this.ref(job.index, job.jobId), event.code, event.message));
         return;
     }
+  }
+
+  /**
+   * Resume (sessions/resume.ts): a job another instance dispatched for this session, still at its node, is
+   * tracked here from now on — its result routes here, its deadline runs here (from its recorded deadline).
+   */
+  adopt(record: JobRecord, target: NodeTarget): void {
+    if (this.open.has(record.id) || this.byIndex.has(record.idx)) return;
+    const now = this.deps.timers.now();
+    const job: TrackedJob = {
+      jobId: record.id,
+      index: record.idx,
+      utterance: {
+        utteranceIndex: record.idx,
+        audio: '',
+        audioFormat: 'opus',
+        sampleRate: 16_000,
+        pipeline: { use_asr: true, use_nmt: true, use_tts: true },
+        isManualCut: false,
+        isTimeoutTriggered: false,
+        isMaxDurationTriggered: false,
+        tgtLang: record.tgt,
+      },
+      route: { ...this.host.route, tgtLang: record.tgt },
+      attempt: record.attempt,
+      target,
+      tried: [...record.tried],
+      dispatchedAt: typeof record.dispatched_at === 'number' ? record.dispatched_at : now,
+      deadline: undefined,
+      busy: false,
+      acceptedAttempt: record.state === 'ACCEPTED' ? record.attempt : 0,
+      settledElsewhere: false,
+      noRetry: true,
+    };
+    this.open.set(job.jobId, job);
+    this.byIndex.set(job.index, job);
+    this.armDeadline(job, Math.max(0, record.deadline_at - now));
+  }
+
+  /**
+   * The session moved to another instance (resume): stop tracking every job without touching it — the new
+   * owner adopted them and their results route there.
+   */
+  forget(): void {
+    this.closed = true;
+    for (const job of [...this.open.values()]) this.untrack(job);
   }
 
   /** The session ends: every open job is cancelled (fenced), its slot released and its node told. */
@@ -324,7 +376,7 @@ export class SessionJobs {
         );
       }
       await Promise.all(side);
-      if (this.closed || oldAttempt >= this.deps.maxAttempts) {
+      if (this.closed || oldAttempt >= this.deps.maxAttempts || job.noRetry) {
         this.untrack(job);
         if (!this.closed) this.finish(job.index, this.exhausted(job, cause));
         return;

@@ -13,6 +13,8 @@ export interface SessionEndpoint {
   inFlight(): number;
   /** Drain began: the session is told and takes no new utterances. */
   onDrain(): void;
+  /** A newer registration of this session (a resume, higher epoch) exists: stop here and close the socket. */
+  fence?(reason: string): void;
 }
 
 export class SessionRegistry {

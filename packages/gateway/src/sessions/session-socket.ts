@@ -10,13 +10,19 @@ import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import { encodeSessionFrame, type SessionInbound, type SessionOutbound } from '@lingua/protocol';
 import type { GatewayContext } from '../context.js';
+import { sessionOwnershipOf, type SessionOwnership } from '../instance/ownership.js';
 import { jobServiceOf, type JobService } from '../jobs/job-service.js';
 import type { InboundGate } from '../ws/inbound-gate.js';
 import { sendJson } from '../ws/send.js';
+import { OutAcks } from './out-acks.js';
+import { PendingResume, resumeSession, type ResumeOutcome } from './resume.js';
 import { Session, type FrameError } from './session.js';
-import { initSession } from './session-init.js';
+import { initSession, type InitOutcome } from './session-init.js';
+import type { SessionEndpoint } from './session-registry.js';
 
 const NORMAL_CLOSE = 1000;
+/** A resume of this session on another socket replaced this one. */
+const FENCED_CLOSE = 4001;
 
 export function attachSessionSocket(ctx: GatewayContext, ws: WebSocket, _req: IncomingMessage): void {
   new SessionSocket(ctx, jobServiceOf(ctx), ws);
@@ -29,6 +35,9 @@ class SessionSocket {
   private state: SocketState = 'awaiting_init';
   private session: Session | undefined;
   private traceId: string | undefined;
+  private readonly ownership: SessionOwnership;
+  private readonly acks: OutAcks;
+  private outKey = '';
 
   constructor(
     private readonly ctx: GatewayContext,
@@ -36,6 +45,12 @@ class SessionSocket {
     private readonly ws: WebSocket,
   ) {
     this.gate = ctx.newInboundGate();
+    this.ownership = sessionOwnershipOf(ctx);
+    this.acks = new OutAcks(ws, (ids) => {
+      ctx.redis.client.xdel(this.outKey, ...ids).catch((err: unknown) => {
+        ctx.logger.warn({ err, sessionId: this.session?.sessionId }, 'out entries not acknowledged');
+      });
+    });
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.once('close', () => this.onClose());
   }
@@ -104,12 +119,31 @@ class SessionSocket {
   private async init(msg: Extract<SessionInbound, { type: 'session_init' }>): Promise<void> {
     this.state = 'initialising';
     const { metrics } = this.ctx;
-    let outcome;
+    const sessions = this.service.sessions;
+    const resume = msg.resume;
+    // A resume claims the session before its Session exists: events routed here meanwhile are held.
+    const pending = resume ? new PendingResume(resume.session_id) : undefined;
+    const replaced: SessionEndpoint | undefined = resume ? sessions.get(resume.session_id) : undefined;
+    if (pending) sessions.add(pending);
+    let outcome: InitOutcome | ResumeOutcome;
     try {
-      outcome = await initSession(
-        { store: this.service.sessionStore, instanceId: this.ctx.instanceId, now: () => Date.now() },
-        msg,
-      );
+      outcome = resume
+        ? await resumeSession(
+            {
+              scripts: this.ctx.scripts,
+              redis: this.ctx.redis,
+              keys: this.ctx.keys,
+              instanceId: this.ctx.instanceId,
+              now: () => Date.now(),
+            },
+            { ...msg, resume },
+          )
+        : await initSession(
+            { store: this.service.sessionStore, instanceId: this.ctx.instanceId, now: () => Date.now() },
+            msg,
+          );
+      // Listed as this instance's before the ack: a takeover of this instance must find it.
+      if (outcome.ok) await this.ownership.own(outcome.setup.sessionId);
     } catch (err) {
       this.ctx.logger.error({ err }, 'session_init failed');
       outcome = {
@@ -118,26 +152,56 @@ class SessionSocket {
       };
     }
     if (!outcome.ok) {
+      if (pending) {
+        // Refused: the session (if it lives here) keeps its place and the events held for it.
+        if (replaced) sessions.add(replaced);
+        else sessions.delete(pending);
+        pending.handOver(replaced);
+      }
       metrics.sessions.opened.inc({ outcome: outcome.error.code });
       if (this.state === 'initialising') this.state = 'awaiting_init';
       this.sendError(outcome.error);
       return;
     }
     metrics.sessions.opened.inc({ outcome: 'ok' });
-    if (this.socketGone()) return; // the socket went away while Redis answered
-    this.traceId = outcome.setup.params.traceId;
-    const session = new Session(this.service.sessionServices, outcome.setup, (frame) => this.send(frame));
+    const { setup } = outcome;
+    const resumed = resume ? (outcome as Extract<ResumeOutcome, { ok: true }>) : undefined;
+    if (resumed) {
+      // The previous socket, here or on its instance, is closed; its late messages are dropped there.
+      if (replaced && replaced.epoch < setup.epoch) replaced.fence?.('session resumed on a new socket');
+      if (resumed.prevOwner !== '' && resumed.prevOwner !== this.ctx.instanceId) {
+        void this.ctx.router
+          .fence?.({ kind: 'session', id: setup.sessionId, epoch: setup.epoch, owner: resumed.prevOwner })
+          .catch((err: unknown) => this.ctx.logger.warn({ err }, 'session fence not sent'));
+      }
+    } else if (this.socketGone()) {
+      return; // the socket went away while Redis answered; nothing runs for the new session yet
+    }
+    this.traceId = setup.params.traceId;
+    this.outKey = this.ctx.keys.session(setup.sessionId).out;
+    const session = new Session(this.service.sessionServices, setup, (frame, outId) =>
+      this.send(frame, outId),
+    );
+    session.onFenced = (reason) => this.fenced(session, reason);
     this.session = session;
-    this.state = 'open';
-    this.service.sessions.add(session);
+    sessions.add(session);
     metrics.sessions.active.inc();
-    this.send(outcome.ack);
+    if (!this.socketGone()) {
+      this.state = 'open';
+      this.send(outcome.ack);
+    }
+    if (resumed) {
+      session.restore(resumed.restore);
+      pending?.handOver(session);
+      // Resumed onto a socket that is already gone: the jobs it adopted keep their grace like any other.
+      if (this.socketGone()) this.leave(session);
+    }
   }
 
   private async closeSession(session: Session): Promise<void> {
     this.state = 'closed';
-    this.detach(session);
     await session.close();
+    this.ended(session);
     this.send({ type: 'session_close_ack', session_id: session.sessionId });
     this.ws.close(NORMAL_CLOSE, 'session closed');
   }
@@ -147,10 +211,40 @@ class SessionSocket {
     this.state = 'closed';
     const session = this.session;
     if (session === undefined || previous === 'closed') return;
+    this.leave(session);
+  }
+
+  /**
+   * The socket is gone without `session_close`: the session stays resumable for LINGUA_SESSION_RESUME_GRACE_MS
+   * (its open jobs keep going), then ends here.
+   */
+  private leave(session: Session): void {
+    const grace = this.ctx.config.sessionResumeGraceMs;
+    if (grace > 0) {
+      session.detach(grace, () => this.ended(session));
+      return;
+    }
+    session
+      .socketClosed()
+      .catch((err: unknown) => {
+        this.ctx.logger.warn({ err, sessionId: session.sessionId }, 'session cleanup failed');
+      })
+      .finally(() => this.ended(session));
+  }
+
+  /** A resume took the session over (here or on another instance): this socket closes, its jobs move on. */
+  private fenced(session: Session, reason: string): void {
+    this.state = 'closed';
     this.detach(session);
-    session.socketClosed().catch((err: unknown) => {
-      this.ctx.logger.warn({ err, sessionId: session.sessionId }, 'session cleanup failed');
-    });
+    this.sendError({ code: 'SESSION_CLOSED', message: `this socket was replaced: ${reason}` });
+    this.ws.close(FENCED_CLOSE, 'session resumed elsewhere');
+  }
+
+  /** The session is over on this instance: out of the registry and out of the ownership list. */
+  private ended(session: Session): void {
+    this.detach(session);
+    // A newer session of this id here (a resume onto this instance) keeps the entry.
+    if (this.service.sessions.get(session.sessionId) === undefined) this.ownership.release(session.sessionId);
   }
 
   /** Re-read after an await: the close handler may have run meanwhile. */
@@ -168,8 +262,8 @@ class SessionSocket {
     if (err) this.sendError(err);
   }
 
-  private send(frame: SessionOutbound): void {
-    sendJson(this.ws, encodeSessionFrame(frame));
+  private send(frame: SessionOutbound, outId?: string): void {
+    if (sendJson(this.ws, encodeSessionFrame(frame)) && outId !== undefined) this.acks.written(outId);
   }
 
   private sendError(err: FrameError): void {

@@ -27,8 +27,9 @@ import {
   Segmenter,
   type Utterance,
 } from './segmenter.js';
+import type { SessionRestore } from './resume.js';
 import type { SessionEndpoint } from './session-registry.js';
-import type { Timers } from './timers.js';
+import type { TimerHandle, Timers } from './timers.js';
 
 export interface SessionSettings {
   pauseMs: number;
@@ -79,12 +80,16 @@ export class Session implements SessionEndpoint {
   private readonly jobs: SessionJobs;
   private readonly logger: Logger;
   private nextIndex = 0;
-  private state: 'open' | 'draining' | 'closed' = 'open';
+  private state: 'open' | 'draining' | 'detached' | 'closed' = 'open';
+  private graceTimer: TimerHandle | undefined;
+  /** Closes the socket when a newer registration of this session (a resume) fenced it. */
+  onFenced: ((reason: string) => void) | undefined;
 
   constructor(
     private readonly services: SessionServices,
     private readonly setup: SessionSetup,
-    private readonly send: (frame: SessionOutbound) => void,
+    /** Writes a frame to the socket; `outId` = the `{s}:out` entry it resolves, for acknowledgement. */
+    private readonly send: (frame: SessionOutbound, outId?: string) => void,
   ) {
     this.sessionId = setup.sessionId;
     this.epoch = setup.epoch;
@@ -207,9 +212,60 @@ export class Session implements SessionEndpoint {
   async socketClosed(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.clearGrace();
     this.segmenter.close();
     this.delivery.stop();
     await this.jobs.cancelAll('session socket closed');
+  }
+
+  /**
+   * The socket dropped without `session_close` (the web client's way of leaving, or a network loss): nothing
+   * can be delivered here any more, but the open jobs keep going for `graceMs` — their results land in
+   * `{s}:out` — so a resume on any instance can take them over; after that they are cancelled and `onEnded` runs.
+   */
+  detach(graceMs: number, onEnded: () => void): void {
+    if (this.state === 'closed' || this.state === 'detached') return;
+    this.state = 'detached';
+    this.segmenter.close();
+    this.delivery.stop();
+    this.graceTimer = this.services.timers.setTimeout(() => {
+      this.graceTimer = undefined;
+      this.socketClosed()
+        .catch((err: unknown) => this.logger.warn({ err }, 'session cleanup failed'))
+        .finally(onEnded);
+    }, graceMs);
+  }
+
+  /**
+   * A resume claimed this session elsewhere (higher epoch): stop here without touching its jobs — the new
+   * owner adopted them — and close the socket if it is still open.
+   */
+  fence(reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.clearGrace();
+    this.segmenter.close();
+    this.delivery.stop();
+    this.jobs.forget();
+    this.onFenced?.(reason);
+  }
+
+  /**
+   * Resume (sessions/resume.ts): settled resolutions the client has not acknowledged are replayed through
+   * ordered delivery, open jobs are tracked here, and new utterances continue after every index handed out.
+   */
+  restore(r: SessionRestore): void {
+    this.nextIndex = Math.max(this.nextIndex, r.nextIndex);
+    for (const e of r.replay) this.delivery.accept(e.index);
+    for (const j of r.open) if (this.delivery.accept(j.record.idx)) this.jobs.adopt(j.record, j.target);
+    for (const e of r.replay) {
+      this.resolve(e.index, { kind: kindOfFrame(e.frame), frames: [e.frame], outId: e.outId });
+    }
+  }
+
+  private clearGrace(): void {
+    if (this.graceTimer !== undefined) this.services.timers.clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
   }
 
   private onCut(u: Utterance): void {
@@ -243,7 +299,8 @@ export class Session implements SessionEndpoint {
       // Nobody will see this index's result any more: free its node slot instead of waiting for it.
       void this.jobs.abandon(index, 'result gap timeout');
     }
-    for (const frame of resolution.frames) this.send(frame);
+    const last = resolution.frames.length - 1;
+    resolution.frames.forEach((frame, i) => this.send(frame, i === last ? resolution.outId : undefined));
   }
 
   private ref(index: number) {
@@ -254,4 +311,10 @@ export class Session implements SessionEndpoint {
       traceId: this.setup.params.traceId,
     };
   }
+}
+
+function kindOfFrame(frame: SessionOutbound): Resolution['kind'] {
+  if (frame.type === 'missing_result') return 'missing';
+  if (frame.type === 'error') return 'error';
+  return 'translation';
 }

@@ -1,0 +1,97 @@
+/**
+ * GET /api/v1/cluster — the instances of this deployment as Redis knows them (so every instance answers alike)
+ * plus this instance's cache version:
+ *   instances[]: id, alive, last_seen_ms, started_at, uptime_ms, nodes and sessions owned, inbox (sequence
+ *   published, last delivered, backlog, probe round trip, replays, resubscribes) as of the instance's last tick.
+ */
+import type { GatewayContext } from '../context.js';
+import { json, type HttpRouter } from '../http/router.js';
+
+export interface InstanceView {
+  id: string;
+  alive: boolean;
+  last_seen_ms: number;
+  started_at: number | null;
+  uptime_ms: number | null;
+  nodes_owned: number;
+  sessions_owned: number;
+  inbox: {
+    /** Messages ever published to its inbox (sequence). */
+    published: number;
+    /** Sequence it had delivered at its last presence tick. */
+    delivered: number | null;
+    /** published − delivered: messages waiting or in flight as of that tick. */
+    backlog: number | null;
+    /** Round trip of its last inbox probe (publish → receipt), ms; -1 before the first. */
+    lag_ms: number | null;
+    replayed: number | null;
+    resubscribes: number | null;
+  };
+}
+
+export function addClusterApiRoutes(router: HttpRouter, ctx: GatewayContext): void {
+  router.get('/api/v1/cluster', async () => {
+    const instances = await readInstances(ctx);
+    return json(200, {
+      instance_id: ctx.instanceId,
+      cache_version: ctx.index.version,
+      count: instances.length,
+      alive: instances.filter((i) => i.alive).length,
+      instances,
+    });
+  });
+}
+
+export async function readInstances(ctx: Pick<GatewayContext, 'redis' | 'keys'>): Promise<InstanceView[]> {
+  const redis = ctx.redis.client;
+  const flat = await redis.zrange(ctx.keys.index().instances, '0', '-1', 'WITHSCORES');
+  const listed: [string, number][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) listed.push([flat[i] as string, Number(flat[i + 1])]);
+  const now = Date.now();
+  const views = await Promise.all(
+    listed.map(async ([id, lastSeen]): Promise<InstanceView> => {
+      const ik = ctx.keys.instance(id);
+      // One slot ({i:id}): one round trip.
+      const replies = await redis.multi().get(ik.alive).scard(ik.nodes).scard(ik.sessions).get(ik.seq).exec();
+      const at = (i: number): unknown => replies?.[i]?.[1] ?? null;
+      const info = parseInfo(at(0));
+      const published = Number(at(3) ?? 0);
+      const inbox = info?.inbox;
+      const delivered = typeof inbox?.last_seq === 'number' ? inbox.last_seq : null;
+      const startedAt = typeof info?.started_at === 'number' ? info.started_at : null;
+      return {
+        id,
+        alive: info !== undefined,
+        last_seen_ms: lastSeen,
+        started_at: startedAt,
+        uptime_ms: startedAt === null || info === undefined ? null : now - startedAt,
+        nodes_owned: Number(at(1) ?? 0),
+        sessions_owned: Number(at(2) ?? 0),
+        inbox: {
+          published,
+          delivered,
+          backlog: delivered === null ? null : Math.max(0, published - delivered),
+          lag_ms: typeof inbox?.lag_ms === 'number' ? inbox.lag_ms : null,
+          replayed: typeof inbox?.replayed === 'number' ? inbox.replayed : null,
+          resubscribes: typeof inbox?.resubscribes === 'number' ? inbox.resubscribes : null,
+        },
+      };
+    }),
+  );
+  return views.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+interface AliveInfo {
+  started_at?: unknown;
+  inbox?: { last_seq?: unknown; lag_ms?: unknown; replayed?: unknown; resubscribes?: unknown };
+}
+
+function parseInfo(raw: unknown): AliveInfo | undefined {
+  if (typeof raw !== 'string') return undefined;
+  try {
+    const v = JSON.parse(raw) as unknown;
+    return typeof v === 'object' && v !== null ? (v as AliveInfo) : {};
+  } catch {
+    return {};
+  }
+}

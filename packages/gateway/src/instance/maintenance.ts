@@ -1,0 +1,97 @@
+/**
+ * The cluster-wide maintenance loop on BullMQ (@lingua/store queues): every instance runs a worker; one job
+ * scheduler for the whole cluster runs the sweep every LINGUA_SWEEP_INTERVAL_MS on one of them. The sweep lists
+ * instances in `{idx}:instances` whose presence is gone and enqueues one takeover job per death.
+ *
+ * Takeover job ids are `takeover-<id>-<last seen ms>`: the id de-duplicates the many sweeps that notice one death,
+ * and the last-seen stamp (frozen when the instance died) lets a restarted instance with a fixed id (compose,
+ * StatefulSet) be taken over again after a later death, which a plain `takeover-<id>` kept for an hour would not.
+ */
+import {
+  createMaintenanceQueue,
+  createMaintenanceWorker,
+  takeoverJobId,
+  type MaintenanceQueue,
+  type MaintenanceWorker,
+} from '@lingua/store';
+import type { GatewayContext } from '../context.js';
+
+export interface Maintenance {
+  /** One sweep now (tests; the scheduler runs it otherwise). Resolves to the instances found dead. */
+  sweep(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface MaintenanceOptions {
+  sweepEveryMs: number;
+  takeover(instanceId: string): Promise<void>;
+  /** Called for every takeover enqueued (metrics). */
+  onEnqueued?(instanceId: string): void;
+}
+
+export async function startMaintenance(ctx: GatewayContext, opts: MaintenanceOptions): Promise<Maintenance> {
+  const queue = await createMaintenanceQueue(ctx.redis, ctx.keys, { sweepEveryMs: opts.sweepEveryMs });
+  const sweep = async (): Promise<string[]> => {
+    const dead = await findDeadInstances(ctx);
+    for (const d of dead) {
+      await enqueue(queue, d.id, d.lastSeen);
+      opts.onEnqueued?.(d.id);
+    }
+    return dead.map((d) => d.id);
+  };
+  let worker: MaintenanceWorker | undefined;
+  try {
+    worker = createMaintenanceWorker(
+      ctx.redis,
+      ctx.keys,
+      {
+        sweep: async () => {
+          await sweep();
+        },
+        takeover: (id) => opts.takeover(id),
+      },
+      { log: ctx.logger },
+    );
+  } catch (err) {
+    await queue.close();
+    throw err;
+  }
+  const w = worker;
+  return {
+    sweep,
+    async close() {
+      await w.close();
+      await queue.close();
+    },
+  };
+}
+
+/** Listed in `{idx}:instances`, not this one, and without presence. */
+export async function findDeadInstances(
+  ctx: Pick<GatewayContext, 'redis' | 'keys' | 'instanceId'>,
+): Promise<{ id: string; lastSeen: number }[]> {
+  const flat = await ctx.redis.client.zrange(ctx.keys.index().instances, '0', '-1', 'WITHSCORES');
+  const listed: { id: string; lastSeen: number }[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const id = flat[i] as string;
+    if (id !== ctx.instanceId) listed.push({ id, lastSeen: Number(flat[i + 1]) });
+  }
+  // One slot per instance: separate commands (a Cluster client pipelines them per node).
+  const alive = await Promise.all(listed.map((l) => ctx.redis.client.exists(ctx.keys.instance(l.id).alive)));
+  return listed.filter((_, i) => alive[i] === 0);
+}
+
+async function enqueue(queue: MaintenanceQueue, instanceId: string, lastSeen: number): Promise<void> {
+  await queue.add(
+    'takeover',
+    { instanceId },
+    {
+      jobId: `${takeoverJobId(instanceId)}-${Math.round(lastSeen)}`,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 500 },
+      // Kept a while: the id is what de-duplicates the sweeps that notice the same death later.
+      removeOnComplete: { age: 3_600 },
+      removeOnFail: { age: 24 * 3_600 },
+    },
+  );
+}

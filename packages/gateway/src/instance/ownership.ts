@@ -1,0 +1,42 @@
+/**
+ * What this instance owns, in Redis (`{i}:sessions`; `{i}:nodes` is written by node registration): the list a
+ * takeover walks when this instance dies. Written when a session is claimed (before its ack) and removed when
+ * the session ends here — never by a ticker, so the list is exactly as current as the claims. An entry that
+ * outlived its session (a crash between claim and cleanup) is harmless: takeover checks the session's owner
+ * before touching anything.
+ */
+import type { GatewayContext } from '../context.js';
+
+export class SessionOwnership {
+  private readonly key: string;
+
+  constructor(private readonly ctx: Pick<GatewayContext, 'redis' | 'keys' | 'instanceId' | 'logger'>) {
+    this.key = ctx.keys.instance(ctx.instanceId).sessions;
+  }
+
+  /** Before the session's ack: a takeover of this instance must find the session. */
+  async own(sessionId: string): Promise<void> {
+    await this.ctx.redis.client.sadd(this.key, sessionId);
+  }
+
+  /**
+   * The session ended here or moved away. The caller has checked that no newer session of this id lives on
+   * this instance (a resume onto the same instance re-adds it anyway). Never throws.
+   */
+  release(sessionId: string): void {
+    this.ctx.redis.client.srem(this.key, sessionId).catch((err: unknown) => {
+      this.ctx.logger.warn({ err, sessionId }, 'session ownership entry not removed; takeover skips it');
+    });
+  }
+}
+
+const byContext = new WeakMap<object, SessionOwnership>();
+
+/** The ownership list of a gateway context (one per process). */
+export function sessionOwnershipOf(
+  ctx: Pick<GatewayContext, 'redis' | 'keys' | 'instanceId' | 'logger'>,
+): SessionOwnership {
+  let o = byContext.get(ctx);
+  if (!o) byContext.set(ctx, (o = new SessionOwnership(ctx)));
+  return o;
+}
