@@ -125,6 +125,12 @@ async function claimAndPlace(
   const { epoch } = claim;
   const old = ctx.nodes.get(nodeId);
   if (old && old !== conn) old.fence(`node ${nodeId} registered again (epoch ${epoch})`);
+  if (claim.prevOwner !== '' && claim.prevOwner !== ctx.instanceId) {
+    // The replaced socket is on another instance: it is closed there now, not at its next heartbeat (STALE).
+    ctx.router
+      .fence?.({ kind: 'node', id: nodeId, epoch, owner: claim.prevOwner })
+      .catch((err: unknown) => ctx.logger.warn({ err, nodeId }, 'node fence not sent'));
+  }
   const takeover = claim.prevOwner !== '';
 
   // Take the previous registration out of its shard; its live reservations move with the node.
