@@ -114,6 +114,7 @@ export class NodeResults {
 
   private async onResult(node: NodeConnectionInfo, msg: JobResult): Promise<void> {
     const receivedAt = this.deps.now();
+    const started = performance.now();
     const ref = {
       sessionId: msg.session_id,
       utteranceIndex: msg.utterance_index,
@@ -158,7 +159,7 @@ export class NodeResults {
         ...(t.outId ? { outId: t.outId } : {}),
       },
     );
-    this.deps.observe?.routed?.(this.deps.now() - receivedAt, resolution.kind);
+    this.deps.observe?.routed?.(performance.now() - started, resolution.kind);
     // The node's current shard: reservations move with a node that changes pool.
     await this.deps.store.release(
       node.poolId,

@@ -112,7 +112,7 @@ export class SessionJobs {
 
   /**
    * Starts the job of an utterance index the session has accepted. Resolves once the first attempt is out (or
-   * the index is resolved because it could not be); never rejects.
+   * the index is resolved because it could not be); never rejects. `cutAt`: `performance.now()` at the cut.
    */
   async start(u: UtteranceJob, cutAt: number): Promise<void> {
     const jobId = this.deps.newJobId();
@@ -185,7 +185,7 @@ export class SessionJobs {
     };
     this.open.set(jobId, job);
     this.byIndex.set(job.index, job);
-    this.deps.observe?.dispatched?.(now - cutAt, 1);
+    this.deps.observe?.dispatched?.(performance.now() - cutAt, 1);
     this.noteAffinity(u.turnId, outcome.target);
     if (this.closed) {
       await this.cancel(job, 'session closed');
@@ -440,11 +440,12 @@ export class SessionJobs {
     job.tried = [...job.tried, target.nodeId];
     job.dispatchedAt = now;
     this.noteAffinity(job.utterance.turnId, target);
+    const sendStarted = performance.now();
     const delivered = await this.deps.dispatcher.send(
       target,
       buildJobAssign(this.host.params, job.utterance, job.jobId, attempt),
     );
-    this.deps.observe?.dispatched?.(this.deps.timers.now() - now, attempt);
+    this.deps.observe?.dispatched?.(performance.now() - sendStarted, attempt);
     this.armDeadline(job, this.deps.jobTimeoutMs);
     this.host.sendNow(uiEvent(this.ref(job.index, job.jobId), 'DISPATCHED'));
     if (!delivered) {

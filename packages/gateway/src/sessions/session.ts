@@ -178,7 +178,7 @@ export class Session implements SessionEndpoint {
       srcLang: msg.src_lang,
       tgtLang: msg.tgt_lang,
     };
-    void this.jobs.start(job, this.services.timers.now());
+    void this.jobs.start(job, performance.now());
     return undefined;
   }
 
@@ -285,7 +285,8 @@ export class Session implements SessionEndpoint {
       turnId: u.turnId,
       paddingMs: u.paddingMs,
     };
-    void this.jobs.start(job, u.cutAt);
+    // The cut is now (this callback runs at the cut): the dispatch latency is measured from here.
+    void this.jobs.start(job, performance.now());
   }
 
   private resolve(index: number, resolution: Resolution): void {
