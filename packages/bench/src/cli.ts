@@ -5,11 +5,17 @@
 import { parseArgs } from './cli-args.js';
 import { writeJsonReport, type BenchReport } from './lib/report.js';
 import { runNodesScenario, type Flags } from './scenarios/nodes.js';
+import { runDispatchScenario } from './scenarios/dispatch.js';
 
 const SCENARIOS: Record<string, { describe: string; run: (flags: Flags) => Promise<BenchReport> }> = {
   nodes: {
     describe: 'N simulated nodes register and heartbeat (--nodes N, default 2000)',
     run: runNodesScenario,
+  },
+  dispatch: {
+    describe:
+      'N sessions × M nodes, utterances at --rate/s (--sessions 100 --nodes 10 --rate 1000 --seconds 10)',
+    run: runDispatchScenario,
   },
 };
 

@@ -1,0 +1,226 @@
+/**
+ * `npm run bench -- dispatch [--sessions N] [--nodes M] [--rate R] [--seconds S] [--json file]` (issue 4):
+ * N sessions × M simulated nodes on one gateway process this scenario starts (with its own redis-server unless
+ * `--redis-url` points elsewhere). Sessions speak at R utterances/s in total (open loop; a session waits for
+ * its previous utterance's resolution, so cuts never merge); nodes answer at once. `--gateway-url` uses a
+ * running gateway instead (started with the env below, on the Redis of `--redis-url`), e.g. for profiling.
+ *
+ * Figures (both clocks are the bench process's):
+ * - dispatch_*: the final frame sent by the client → job_assign received by the node. With
+ *   LINGUA_FINAL_GRACE_MS=0 the cut happens as the final frame is read, so this is "finalize → job_assign at
+ *   the node" plus one client→gateway hop (an upper bound). The gateway's own cut → handed-to-socket histogram
+ *   is reported as dispatch_gateway_*.
+ * - result_*: job_result sent by the node → translation_result received by the client.
+ * - redis_scripts_per_job: EVALSHA/EVAL calls (INFO commandstats delta) ÷ jobs in the measured phase: a job is
+ *   one dispatch (select-reserve + job-open) plus one result (job-transition + reserve-release), so 4 means
+ *   2 + 2.
+ * - resolved_ratio: utterance indexes resolved (translation/missing/error) ÷ utterances sent; must be 1.
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { poll, startGateway, startRedisServer, uniquePrefix, type GatewayHandle } from '@lingua/testkit';
+import { countCalls, countScriptCalls, startCommandStats } from '../lib/commandstats.js';
+import { BenchError } from '../lib/errors.js';
+import { createProgress } from '../lib/progress.js';
+import { buildReport, collectEnv, printFigures, type BenchReport } from '../lib/report.js';
+import { percentiles, type Figures } from '../lib/stats.js';
+import { SimJobNode, SimSession, type TimesBook } from './dispatch-sim.js';
+import { diffBuckets, histogramQuantile, parseHistogram, type Buckets } from './prom-histogram.js';
+import type { Flags } from './nodes.js';
+
+const DISPATCH_METRIC = 'lingua_job_dispatch_duration_seconds';
+const RESULT_METRIC = 'lingua_job_result_duration_seconds';
+
+export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
+  const sessionCount = intFlag(flags, 'sessions', 100);
+  const nodeCount = intFlag(flags, 'nodes', 10);
+  const rate = intFlag(flags, 'rate', 1_000);
+  const seconds = intFlag(flags, 'seconds', 10);
+  const warmupSeconds = intFlag(flags, 'warmup-seconds', 2);
+  const say = (line: string): void => void process.stderr.write(`[dispatch] ${line}\n`);
+
+  const redisServer = flags['redis-url'] ? undefined : await startRedisServer();
+  const redisUrl = flags['redis-url'] ?? (redisServer?.url as string);
+  const redis = new Redis(redisUrl, { protocol: 2, lazyConnect: false });
+  let gw: GatewayHandle | undefined;
+  const nodes: SimJobNode[] = [];
+  const sessions: SimSession[] = [];
+  const book: TimesBook = new Map();
+  try {
+    const external = flags['gateway-url'];
+    if (external === undefined) {
+      say(`starting a gateway on ${redisUrl}`);
+      gw = await startGateway({
+        name: 'bench-dispatch',
+        env: {
+          LINGUA_REDIS_URL: redisUrl,
+          LINGUA_KEY_PREFIX: uniquePrefix('bench'),
+          LINGUA_HOST: '127.0.0.1',
+          LINGUA_LOG_LEVEL: 'warn',
+          // The cut happens as the final frame is read: the measured dispatch starts at the cut.
+          LINGUA_FINAL_GRACE_MS: '0',
+          // No background scripts in the measured window: only the job path runs scripts.
+          LINGUA_SWEEP_INTERVAL_MS: '3600000',
+          LINGUA_RATE_LIMIT_PER_S: '100000',
+          LINGUA_RATE_LIMIT_BURST: '100000',
+        },
+        readyTimeoutMs: 60_000,
+        stopTimeoutMs: 60_000,
+      });
+    }
+    const gateway = gw ?? externalGateway(external as string);
+    const scrape = async (metric: string): Promise<Buckets> =>
+      parseHistogram(await (await fetch(`${gateway.url}/metrics`)).text(), metric);
+
+    say(`${nodeCount} nodes, ${sessionCount} sessions`);
+    // Enough slots that capacity never refuses a job: this measures the path, not the queueing.
+    const maxJobs = Math.max(4, Math.ceil((sessionCount * 2) / nodeCount));
+    nodes.push(
+      ...(await Promise.all(
+        Array.from({ length: nodeCount }, () => SimJobNode.start(gateway.wsUrl('/ws/node'), book, maxJobs)),
+      )),
+    );
+    await poll(
+      async () => {
+        const res = await fetch(`${gateway.url}/api/v1/lang-index`);
+        const body = (await res.json()) as { pairs?: Record<string, string[]> };
+        return (body.pairs?.['zh:en']?.length ?? 0) > 0;
+      },
+      { what: 'the language index lists the nodes', timeoutMs: 10_000 },
+    );
+    for (let i = 0; i < sessionCount; i += 50) {
+      const batch = Math.min(50, sessionCount - i);
+      sessions.push(
+        ...(await Promise.all(
+          Array.from({ length: batch }, () => SimSession.start(gateway.wsUrl('/ws/session'), book)),
+        )),
+      );
+    }
+
+    say(`warm-up: ${rate}/s for ${warmupSeconds} s`);
+    await drive(sessions, rate, warmupSeconds * 1_000, 'warm-up');
+    await Promise.all(sessions.map((s) => s.idle()));
+    const warmKeys = new Set(book.keys());
+
+    say(`measuring: ${rate}/s for ${seconds} s`);
+    const dispatchBefore = await scrape(DISPATCH_METRIC);
+    const resultBefore = await scrape(RESULT_METRIC);
+    const stats = await startCommandStats(redis);
+    const started = performance.now();
+    const sent = await drive(sessions, rate, seconds * 1_000, 'measure');
+    await Promise.all(sessions.map((s) => s.idle()));
+    const elapsedS = (performance.now() - started) / 1_000;
+    // The result path releases the reservation after routing the result: let those last scripts land.
+    await delay(300);
+    const delta = await stats.delta();
+    const dispatchGw = diffBuckets(dispatchBefore, await scrape(DISPATCH_METRIC));
+    const resultGw = diffBuckets(resultBefore, await scrape(RESULT_METRIC));
+
+    const measured = [...book.entries()].filter(([k]) => !warmKeys.has(k)).map(([, t]) => t);
+    const dispatchMs: number[] = [];
+    const resultMs: number[] = [];
+    let jobs = 0;
+    for (const t of measured) {
+      if (t.finalSent !== undefined && t.assignAt !== undefined) dispatchMs.push(t.assignAt - t.finalSent);
+      if (t.resultSent !== undefined && t.resolvedAt !== undefined && t.resolution === 'translation') {
+        resultMs.push(t.resolvedAt - t.resultSent);
+        jobs++;
+      }
+    }
+    const all = [...book.values()];
+    const accepted = all.filter((t) => t.finalSent !== undefined).length;
+    const resolved = all.filter((t) => t.finalSent !== undefined && t.resolvedAt !== undefined).length;
+    const duplicates = all.reduce((n, t) => n + (t.extra ?? 0), 0);
+    const [dP50, dP99] = percentiles(dispatchMs, [50, 99]);
+    const [rP50, rP99] = percentiles(resultMs, [50, 99]);
+
+    const figures: Figures = {
+      sessions: sessionCount,
+      nodes: nodeCount,
+      target_rate_per_s: rate,
+      jobs_per_s: jobs / elapsedS,
+      dispatch_p50_ms: dP50 ?? Number.NaN,
+      dispatch_p99_ms: dP99 ?? Number.NaN,
+      result_p50_ms: rP50 ?? Number.NaN,
+      result_p99_ms: rP99 ?? Number.NaN,
+      dispatch_gateway_p50_ms: histogramQuantile(dispatchGw, 0.5) * 1_000,
+      dispatch_gateway_p99_ms: histogramQuantile(dispatchGw, 0.99) * 1_000,
+      result_gateway_p50_ms: histogramQuantile(resultGw, 0.5) * 1_000,
+      result_gateway_p99_ms: histogramQuantile(resultGw, 0.99) * 1_000,
+      redis_scripts_per_job: countScriptCalls(delta) / jobs,
+      redis_cmds_per_job: countCalls(delta) / jobs,
+      resolved_ratio: accepted === 0 ? Number.NaN : resolved / accepted,
+      duplicate_resolutions: duplicates,
+      utterances_sent: sent,
+    };
+    const report = buildReport('dispatch', figures, await collectEnv(redis));
+    printFigures(
+      report.figures,
+      `dispatch: ${sessionCount} sessions × ${nodeCount} nodes, one gateway, loopback Redis, ${rate}/s`,
+    );
+    return report;
+  } finally {
+    for (const s of sessions) s.close();
+    for (const n of nodes) n.close();
+    await gw?.stop().catch(() => undefined);
+    redis.disconnect();
+    await redisServer?.stop();
+  }
+}
+
+/**
+ * Open-loop pacing: every tick, as many idle sessions speak as the schedule says are due. A session is busy
+ * until its utterance resolves. Returns how many utterances were sent.
+ */
+async function drive(
+  sessions: SimSession[],
+  ratePerS: number,
+  durationMs: number,
+  label: string,
+): Promise<number> {
+  const started = performance.now();
+  const progress = createProgress({ label, total: Math.round((ratePerS * durationMs) / 1_000) });
+  let sent = 0;
+  let cursor = 0;
+  let starved = 0;
+  for (;;) {
+    const elapsed = performance.now() - started;
+    if (elapsed >= durationMs) break;
+    const due = Math.floor((elapsed / 1_000) * ratePerS);
+    let tries = 0;
+    while (sent < due && tries < sessions.length) {
+      const s = sessions[cursor++ % sessions.length] as SimSession;
+      tries++;
+      if (s.busy) continue;
+      s.speak();
+      sent++;
+    }
+    if (sent < due) starved++;
+    progress.update(sent);
+    await delay(1);
+  }
+  progress.stop();
+  if (starved > durationMs / 10) {
+    process.stderr.write(
+      `[dispatch] ${label}: all sessions busy in ${starved} ticks; the rate was not reached\n`,
+    );
+  }
+  return sent;
+}
+
+/** A gateway somebody else started (profiling runs): `--gateway-url http://host:port`, same env as above. */
+function externalGateway(url: string): { url: string; wsUrl(path: string): string } {
+  const base = url.replace(/\/$/, '');
+  return { url: base, wsUrl: (path) => `${base.replace(/^http/, 'ws')}${path}` };
+}
+
+function intFlag(flags: Flags, name: string, def: number): number {
+  const raw = flags[name];
+  if (raw === undefined) return def;
+  const v = Number(raw);
+  if (!Number.isSafeInteger(v) || v <= 0) {
+    throw new BenchError('BAD_ARGUMENT', `--${name} must be a positive integer, got "${raw}"`);
+  }
+  return v;
+}
