@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 /**
  * The `lingua-gateway` bin: config from LINGUA_* → start → serve until SIGTERM/SIGINT → graceful drain.
- * A second signal while draining stops at once. Exit code 1 on a start failure (bad config, Redis unreachable).
+ * A second signal while draining exits at once. Exit codes: 0 after a drain, 1 on a failed start or a forced
+ * exit, 2 on invalid configuration.
  */
 import { createGateway } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+
+/** Beyond the drain timeout, what closing may take before the process gives up waiting (e.g. Redis is gone). */
+const CLOSE_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   let config;
@@ -25,11 +29,15 @@ async function main(): Promise<void> {
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
     if (signals > 1) {
-      logger.warn({ signal }, 'second signal: stopping now');
-      void gateway.stop().finally(() => process.exit(1));
-      return;
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
     }
     logger.info({ signal }, 'draining');
+    // Closing waits on Redis (registrations are removed); if Redis is unreachable that must not hang forever.
+    setTimeout(() => {
+      logger.error('drain did not finish in time; exiting');
+      process.exit(1);
+    }, config.drainTimeoutMs + CLOSE_GRACE_MS).unref();
     gateway.drain().then(
       () => process.exit(0),
       (err: unknown) => {
