@@ -37,7 +37,7 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
   const nodeCount = intFlag(flags, 'nodes', 10);
   const rate = intFlag(flags, 'rate', 1_000);
   const seconds = intFlag(flags, 'seconds', 10);
-  const warmupSeconds = intFlag(flags, 'warmup-seconds', 2);
+  const warmupSeconds = intFlag(flags, 'warmup-seconds', 5);
   const say = (line: string): void => void process.stderr.write(`[dispatch] ${line}\n`);
 
   const redisServer = flags['redis-url'] ? undefined : await startRedisServer();
