@@ -1,18 +1,20 @@
 /**
  * Acknowledging `{s}:out` entries (results kept for a resume) once the client has them. The session protocol has
- * no client acks, so the WebSocket itself serves: after frames go out, a ping follows them on the same ordered
- * stream, and its pong proves the client's socket read everything before it. Only then are the entries deleted
- * (XDEL). A connection that dies earlier leaves them in place and a resume replays them; one that dies between
- * the client reading a frame and its pong leaving can replay that frame once more — the window is one round trip.
+ * no client acks, so the WebSocket itself serves: a ping follows the frames on the same ordered stream, and its
+ * pong proves the client's socket read everything before it. Only then are the entries deleted (XDEL). A
+ * connection that dies earlier leaves them in place and a resume replays them.
  *
- * Frames written within one event-loop turn share one ping (and one XDEL).
+ * The frames written in one synchronous burst and their ping leave in one write (the socket is corked until the
+ * burst ends), so the client reads them together and answers the ping before anything else can happen on its
+ * side; a frame the client read is therefore (all but) never replayed, and one it did not read always is.
  */
+import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 
 export class OutAcks {
   private sent: string[] = [];
   private readonly awaiting = new Map<string, string[]>();
-  private scheduled = false;
+  private corked: Socket | undefined;
   private counter = 0;
 
   constructor(
@@ -29,25 +31,37 @@ export class OutAcks {
     return n;
   }
 
-  /** A frame carrying `outId` was just written to the socket. */
-  written(outId: string): void {
+  /**
+   * Call before writing a frame that carries `outId`: the socket is corked for the rest of this burst, and the
+   * ping that acknowledges it is queued behind the frames.
+   */
+  writing(outId: string): void {
     this.sent.push(outId);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
+    if (this.sent.length > 1) return;
+    // `_socket` is ws's underlying net.Socket; without it the ping still follows, in its own write.
+    const socket = (this.ws as unknown as { _socket?: Socket })._socket;
+    if (socket && !socket.destroyed) {
+      socket.cork();
+      this.corked = socket;
+    }
+    process.nextTick(() => this.flush());
   }
 
   private flush(): void {
-    this.scheduled = false;
-    if (this.sent.length === 0 || this.ws.readyState !== WebSocket.OPEN) return;
-    const token = `ack${++this.counter}`;
-    this.awaiting.set(token, this.sent);
+    const ids = this.sent;
     this.sent = [];
-    try {
-      this.ws.ping(token);
-    } catch {
-      this.awaiting.delete(token);
+    if (ids.length > 0 && this.ws.readyState === WebSocket.OPEN) {
+      const token = `ack${++this.counter}`;
+      try {
+        this.ws.ping(token);
+        this.awaiting.set(token, ids);
+      } catch {
+        // closing: the entries stay for a resume
+      }
     }
+    const socket = this.corked;
+    this.corked = undefined;
+    socket?.uncork();
   }
 
   private onPong(data: Buffer): void {

@@ -263,7 +263,8 @@ class SessionSocket {
   }
 
   private send(frame: SessionOutbound, outId?: string): void {
-    if (sendJson(this.ws, encodeSessionFrame(frame)) && outId !== undefined) this.acks.written(outId);
+    if (outId !== undefined && this.ws.readyState === this.ws.OPEN) this.acks.writing(outId);
+    sendJson(this.ws, encodeSessionFrame(frame));
   }
 
   private sendError(err: FrameError): void {
