@@ -8,6 +8,7 @@ it('runs end to end at a small scale: every figure measured, one script per hear
     'hb-seconds': '1',
     'throughput-seconds': '1',
     'throughput-concurrency': '8',
+    'client-nice': '0',
   });
   expect(report.scenario).toBe('nodes');
   const f = report.figures;
