@@ -22,7 +22,7 @@ export interface UtteranceTimes {
   assignAt?: number;
   resultSent?: number;
   resolvedAt?: number;
-  resolution?: 'translation' | 'missing' | 'error';
+  resolution?: 'translation' | 'missing';
   /** Resolutions after the first (must stay 0: every index resolves exactly once). */
   extra?: number;
 }
@@ -214,14 +214,11 @@ export class SimSession {
   }
 
   private onFrame(f: Frame, now: number): void {
+    // An index resolves with exactly one translation_result or missing_result (an error, if any, comes first).
     let resolution: UtteranceTimes['resolution'];
-    let index: unknown = f.utterance_index;
+    const index = f.utterance_index;
     if (f.type === 'translation_result') resolution = 'translation';
     else if (f.type === 'missing_result') resolution = 'missing';
-    else if (f.type === 'error') {
-      resolution = 'error';
-      index = (f.details as { utterance_index?: unknown } | undefined)?.utterance_index;
-    }
     if (resolution === undefined || typeof index !== 'number') return;
     const t = entry(this.book, `${this.sessionId}:${index}`);
     if (t.resolvedAt !== undefined) {

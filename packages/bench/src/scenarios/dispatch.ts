@@ -14,7 +14,8 @@
  * - redis_scripts_per_job: EVALSHA/EVAL calls (INFO commandstats delta) ÷ jobs in the measured phase: a job is
  *   one dispatch (select-reserve + job-open) plus one result (job-transition + reserve-release), so 4 means
  *   2 + 2.
- * - resolved_ratio: utterance indexes resolved (translation/missing/error) ÷ utterances sent; must be 1.
+ * - resolved_ratio: utterance indexes resolved (one translation_result or missing_result) ÷ utterances sent;
+ *   must be 1.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';

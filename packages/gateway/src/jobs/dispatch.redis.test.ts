@@ -9,19 +9,10 @@ const hold: Behaviour = () => ({ kind: 'silent' });
 const opus = (packets: number): string =>
   Buffer.concat(Array.from({ length: packets }, () => Buffer.from([2, 0, 9, 9]))).toString('base64');
 
-/** The resolution frames of a session (one per accepted index is the invariant). */
+/** The frames that resolve an index: exactly one translation_result or missing_result each (the invariant). */
 const resolutions = (c: TestClient): Frame[] =>
-  c.received.filter(
-    (f) =>
-      f.type === 'translation_result' ||
-      f.type === 'missing_result' ||
-      (f.type === 'error' &&
-        typeof (f.details as { utterance_index?: unknown } | undefined)?.utterance_index === 'number'),
-  );
-const indexOf = (f: Frame): number =>
-  f.type === 'error'
-    ? Number((f.details as { utterance_index: number }).utterance_index)
-    : Number(f.utterance_index);
+  c.received.filter((f) => f.type === 'translation_result' || f.type === 'missing_result');
+const indexOf = (f: Frame): number => Number(f.utterance_index);
 
 forEachTopology('dispatch', (target) => {
   let gw: TestGateway;
@@ -100,13 +91,16 @@ forEachTopology('dispatch', (target) => {
       for (const f of res) {
         if (f.type === 'translation_result') results++;
         else {
-          expect(f).toMatchObject({ type: 'error', code: 'NO_AVAILABLE_NODE' });
+          expect(f).toMatchObject({ type: 'missing_result', reason: 'no_available_node' });
           refused++;
         }
       }
-      expect(c.all('ui_event').filter((e) => e.event === 'ERROR')).toHaveLength(
-        res.filter((f) => f.type === 'error').length,
-      );
+      // each refusal is also told as an error the client shows, and a ui_event ERROR
+      const refusedHere = res.filter((f) => f.type === 'missing_result').map(indexOf);
+      const errored = c.all('error').map((e) => (e.details as { utterance_index: number }).utterance_index);
+      expect(errored).toEqual(refusedHere);
+      expect(c.all('error').every((e) => e.code === 'NO_AVAILABLE_NODE')).toBe(true);
+      expect(c.all('ui_event').filter((e) => e.event === 'ERROR')).toHaveLength(refusedHere.length);
     }
     expect([results, refused]).toEqual([20, 180]);
     for (const n of pool) expect(n.maxConcurrent).toBeLessThanOrEqual(4);
@@ -172,6 +166,10 @@ forEachTopology('dispatch', (target) => {
     none.chunk(1, true);
     const err = await none.next('error');
     expect(err).toMatchObject({ code: 'NO_AVAILABLE_NODE', details: { utterance_index: 0 } });
+    expect(await none.next('missing_result')).toMatchObject({
+      utterance_index: 0,
+      reason: 'no_available_node',
+    });
     expect(await none.next('ui_event', (e) => e.event === 'ERROR')).toMatchObject({
       status: 'error',
       error_code: 'NO_AVAILABLE_NODE',

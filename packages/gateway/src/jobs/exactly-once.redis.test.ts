@@ -32,7 +32,7 @@ const scenarioArb = fc.array(planArb, { minLength: 1, maxLength: 4 });
 function expected(p: Plan): [string, string] {
   const decide = (s: Step, last: boolean): [string, string] | undefined => {
     if (s === 'ok' || s === 'dup') return ['translation_result', ''];
-    if (s === 'fail') return ['error', 'NMT_TIMEOUT'];
+    if (s === 'fail') return ['missing_result', 'job_failed'];
     if (s === 'no_text') return ['missing_result', 'no_text'];
     return last ? ['missing_result', 'job_timeout'] : undefined;
   };
@@ -67,13 +67,15 @@ function action(step: Step, delayMs: number): NodeAction {
   }
 }
 
+/** The frame that resolves an index (exactly one per index: the invariant under test). */
 const resolutionOf = (f: Frame): [number, string, string] | undefined => {
   if (f.type === 'translation_result') return [Number(f.utterance_index), f.type, ''];
   if (f.type === 'missing_result') return [Number(f.utterance_index), f.type, String(f.reason)];
-  const idx = (f.details as { utterance_index?: number } | undefined)?.utterance_index;
-  if (f.type === 'error' && idx !== undefined) return [idx, f.type, String(f.code)];
   return undefined;
 };
+/** Indexes the client was told about with an `error` (a node failure shows as an alert). */
+const erroredIndexes = (c: TestClient): number[] =>
+  c.all('error').map((f) => Number((f.details as { utterance_index?: number } | undefined)?.utterance_index));
 
 forEachTopology('exactly-once resolution', (target) => {
   let gw: TestGateway;
@@ -163,6 +165,10 @@ forEachTopology('exactly-once resolution', (target) => {
               const got = resolved(c);
               const want = batch[s]!.map((p, i) => [i, ...expected(p)]);
               expect(got, JSON.stringify(batch[s])).toEqual(want);
+              // a node failure is also shown as an error with the node's code, once, for that index only
+              const failed = batch[s]!.flatMap((p, i) => (expected(p)[1] === 'job_failed' ? [i] : []));
+              expect(erroredIndexes(c)).toEqual(failed);
+              expect(c.all('error').every((e) => e.code === 'NMT_TIMEOUT')).toBe(true);
             });
             return true;
           } finally {

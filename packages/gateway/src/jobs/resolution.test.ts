@@ -83,6 +83,8 @@ describe('resolution from a node result', () => {
       { receivedAt: 5 },
     );
     expect(r).toMatchObject({ kind: 'error', reason: 'MODEL_NOT_AVAILABLE' });
+    expect(r.frames.map((f) => f.type)).toEqual(['ui_event', 'error', 'missing_result']);
+    expect(r.frames[2]).toMatchObject({ utterance_index: 3, reason: 'job_failed', created_at_ms: 5 });
     expect(r.frames[0]).toMatchObject({
       type: 'ui_event',
       event: 'ERROR',
@@ -98,7 +100,12 @@ describe('resolution from a node result', () => {
   });
 
   it('made-up resolutions carry the hint of their code', () => {
-    const e = errorResolution(ref, 'NO_AVAILABLE_NODE', 'none');
+    const e = errorResolution(ref, 'NO_AVAILABLE_NODE', 'none', 'no_available_node', 9);
+    expect(e.frames[2]).toMatchObject({
+      type: 'missing_result',
+      reason: 'no_available_node',
+      created_at_ms: 9,
+    });
     expect(e.frames[0]).toMatchObject({
       error_code: 'NO_AVAILABLE_NODE',
       hint: expect.stringContaining('No translation server'),

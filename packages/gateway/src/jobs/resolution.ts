@@ -1,7 +1,8 @@
 /**
  * Resolutions: the frames that settle one utterance index for the client (DESIGN.md §2.6). Exactly one
- * resolution goes out per accepted index: a `translation_result`, a `missing_result` or an `error`, with the
- * `ui_event`s that belong to it. Pure builders, shared by the node side (results) and the session side
+ * resolution goes out per accepted index: a `translation_result`, a `missing_result`, or an `error` followed by a
+ * `missing_result` (docs/protocol.md "Delivery guarantees"), with the `ui_event`s that belong to it. So every
+ * index gets exactly one translation_result or missing_result, whatever else comes with it. Pure builders, shared by the node side (results) and the session side
  * (gaps, timeouts, no node).
  */
 import { errorHint, type JobResult, type SessionOutbound, type UiEvent } from '@lingua/protocol';
@@ -78,7 +79,17 @@ export function missingWithErrorResolution(
   return r;
 }
 
-export function errorResolution(ref: IndexRef, code: string, message: string): Resolution {
+/**
+ * An `error` (with the ui_event ERROR that explains it) followed by the `missing_result` that resolves the index:
+ * clients count resolutions by translation_result/missing_result, the error is what they show.
+ */
+export function errorResolution(
+  ref: IndexRef,
+  code: string,
+  message: string,
+  missingReason: string,
+  now: number,
+): Resolution {
   return {
     kind: 'error',
     reason: code,
@@ -91,6 +102,7 @@ export function errorResolution(ref: IndexRef, code: string, message: string): R
         details: { utterance_index: ref.utteranceIndex, job_id: ref.jobId, session_id: ref.sessionId },
         trace_id: ref.traceId,
       },
+      ...missingResolution(ref, missingReason, now).frames,
     ],
   };
 }
@@ -110,7 +122,13 @@ export function resolutionFromResult(
   }
   if (!msg.success) {
     const code = msg.error?.code ?? 'PROCESSING_ERROR';
-    return errorResolution(ref, code, msg.error?.message ?? 'the node could not process this utterance');
+    return errorResolution(
+      ref,
+      code,
+      msg.error?.message ?? 'the node could not process this utterance',
+      'job_failed',
+      timing.receivedAt,
+    );
   }
   const textAsr = msg.text_asr ?? '';
   const textTranslated = msg.text_translated ?? '';

@@ -10,14 +10,9 @@ const GAP_MS = 250;
 
 const opus = (packets: number): string =>
   Buffer.concat(Array.from({ length: packets }, () => Buffer.from([2, 0, 5, 5]))).toString('base64');
+/** The frames that resolve an index: exactly one translation_result or missing_result each (the invariant). */
 const resolutions = (c: TestClient): Frame[] =>
-  c.received.filter(
-    (f) =>
-      f.type === 'translation_result' ||
-      f.type === 'missing_result' ||
-      (f.type === 'error' &&
-        (f.details as { utterance_index?: unknown } | undefined)?.utterance_index !== undefined),
-  );
+  c.received.filter((f) => f.type === 'translation_result' || f.type === 'missing_result');
 
 forEachTopology('results, failures and deadlines', (target) => {
   let gw: TestGateway;
@@ -99,6 +94,8 @@ forEachTopology('results, failures and deadlines', (target) => {
       error_code: 'MODEL_NOT_AVAILABLE',
       utterance_index: 0,
     });
+    expect(await c.next('missing_result')).toMatchObject({ utterance_index: 0, reason: 'job_failed' });
+    expect(resolutions(c)).toHaveLength(1);
     expect(c.all('translation_result')).toEqual([]);
   });
 

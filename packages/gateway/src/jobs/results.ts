@@ -180,8 +180,6 @@ function stampElapsed(r: Resolution, elapsedMs: number): void {
 
 /** What `{s}:out` keeps for replay on resume: the frame that resolves the index. */
 function outEntryOf(r: Resolution): string {
-  const main = r.frames.find(
-    (f) => f.type === 'translation_result' || f.type === 'missing_result' || f.type === 'error',
-  );
+  const main = r.frames.find((f) => f.type === 'translation_result' || f.type === 'missing_result');
   return JSON.stringify(main ?? r.frames[r.frames.length - 1] ?? null);
 }

@@ -5,8 +5,9 @@
  * goes away. Redis decides every race (job-transition compare-and-set); local state is only the open jobs,
  * their timers and the affinity hint.
  *
- * Resolution rule per accepted index (exactly one): the node's result (translation/missing/error), or
- * `error NO_AVAILABLE_NODE` when no node can take it, or `missing_result job_timeout` (+ ui_event ERROR
+ * Resolution rule per accepted index (exactly one translation_result or missing_result): the node's result
+ * (a node failure is `error <its code>` + `missing_result job_failed`), or `error NO_AVAILABLE_NODE` +
+ * `missing_result no_available_node` when no node can take it, or `missing_result job_timeout` (+ ui_event ERROR
  * JOB_TIMEOUT) when attempts run out, or `missing_result node_unavailable` (+ ui_event ERROR NODE_UNAVAILABLE)
  * when the last attempt's node vanished and no other node can take it.
  */
@@ -141,7 +142,13 @@ export class SessionJobs {
       this.deps.observe?.dispatchFailed?.('error');
       this.finish(
         u.utteranceIndex,
-        errorResolution(ref, 'SCHEDULER_DEPENDENCY_DOWN', 'could not dispatch this utterance'),
+        errorResolution(
+          ref,
+          'SCHEDULER_DEPENDENCY_DOWN',
+          'could not dispatch this utterance',
+          'dispatch_failed',
+          this.deps.timers.now(),
+        ),
       );
       return;
     } finally {
@@ -152,12 +159,27 @@ export class SessionJobs {
         this.deps.observe?.dispatchFailed?.('no_node');
         this.finish(
           u.utteranceIndex,
-          errorResolution(ref, 'NO_AVAILABLE_NODE', `no node available for ${describeRoute(route)}`),
+          errorResolution(
+            ref,
+            'NO_AVAILABLE_NODE',
+            `no node available for ${describeRoute(route)}`,
+            'no_available_node',
+            this.deps.timers.now(),
+          ),
         );
         return;
       case 'session_gone':
         this.deps.observe?.dispatchFailed?.('session_gone');
-        this.finish(u.utteranceIndex, errorResolution(ref, 'SESSION_CLOSED', 'the session no longer exists'));
+        this.finish(
+          u.utteranceIndex,
+          errorResolution(
+            ref,
+            'SESSION_CLOSED',
+            'the session no longer exists',
+            'session_gone',
+            this.deps.timers.now(),
+          ),
+        );
         return;
       case 'exists':
         // Only a resumed or replayed index can get here (local duplicates never reach dispatch): the other job
@@ -242,7 +264,16 @@ export class SessionJobs {
           return;
         }
         this.untrack(job);
-        this.finish(job.index, errorResolution(this.ref(job.index, job.jobId), event.code, event.message));
+        this.finish(
+          job.index,
+          errorResolution(
+            this.ref(job.index, job.jobId),
+            event.code,
+            event.message,
+            'job_failed',
+            this.deps.timers.now(),
+          ),
+        );
         return;
     }
   }

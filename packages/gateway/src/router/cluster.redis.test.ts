@@ -96,6 +96,7 @@ forEachTopology('cluster router', (target) => {
     c.send(utterance(c.sessionId, 0));
     const err = await c.next('error');
     expect(err).toMatchObject({ code: 'NMT_TIMEOUT' });
+    expect(await c.next('missing_result')).toMatchObject({ utterance_index: 0, reason: 'job_failed' });
     c.send(utterance(c.sessionId, 1));
     await n.waitForAssigns(2);
     c.send({ type: 'session_close', session_id: c.sessionId, reason: 'done' });
