@@ -7,7 +7,7 @@ export {
 } from './session-client.js';
 export { UtteranceTracker, type UtteranceRecord } from './utterance-tracker.js';
 export { ClientError, type ClientErrorCode } from './errors.js';
-export { backoffDelay, createBackoff, type Backoff, type BackoffOptions } from './backoff.js';
+export { backoffDelay, createBackoff, type Backoff, type BackoffOptions } from '@lingua/protocol';
 export {
   decodeWav,
   encodeWav,

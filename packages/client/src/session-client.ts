@@ -22,8 +22,10 @@ import {
   type SessionOutbound,
   type TranslationResult,
   type UiEvent,
+  createBackoff,
+  type Backoff,
+  type BackoffOptions,
 } from '@lingua/protocol';
-import { createBackoff, type Backoff, type BackoffOptions } from './backoff.js';
 import { ClientError } from './errors.js';
 import { UtteranceTracker } from './utterance-tracker.js';
 

@@ -1,25 +1,20 @@
 /**
- * Reconnect delays: exponential growth from `initialMs` by `factor`, capped at `maxMs`, with random jitter so
- * that many nodes dropped by the same gateway restart do not reconnect in lock-step.
+ * Node reconnect delays: the backoff every peer shares (`@lingua/protocol`), except that a node's first retry
+ * comes after 500 ms instead of the web client's 1 s.
  */
-export interface BackoffOptions {
-  /** Delay before the first retry. Default 500 ms. */
-  initialMs?: number;
-  /** Upper bound of any delay. Default 30 000 ms. */
-  maxMs?: number;
-  /** Growth per failed attempt. Default 2. */
-  factor?: number;
-  /** Fraction of the delay that is randomised, 0..1. Default 0.5 (delay lies in [base/2, base]). */
-  jitter?: number;
-}
+import {
+  backoffDelay as peerBackoffDelay,
+  createBackoff as peerCreateBackoff,
+  type Backoff,
+  type BackoffOptions,
+} from '@lingua/protocol';
 
-export interface Backoff {
-  /** Delay for the next attempt; each call advances the attempt counter. */
-  next(): number;
-  /** Attempts made since the last reset. */
-  readonly attempts: number;
-  /** Back to the initial delay, after a connection proved healthy. */
-  reset(): void;
+export type { Backoff, BackoffOptions };
+
+const NODE_INITIAL_MS = 500;
+
+function forNode(opts: BackoffOptions): BackoffOptions {
+  return { ...opts, initialMs: opts.initialMs ?? NODE_INITIAL_MS };
 }
 
 export function backoffDelay(
@@ -27,23 +22,9 @@ export function backoffDelay(
   opts: BackoffOptions = {},
   random: () => number = Math.random,
 ): number {
-  const initialMs = opts.initialMs ?? 500;
-  const maxMs = opts.maxMs ?? 30_000;
-  const factor = opts.factor ?? 2;
-  const jitter = Math.min(1, Math.max(0, opts.jitter ?? 0.5));
-  const base = Math.min(maxMs, initialMs * Math.pow(factor, Math.max(0, attempt)));
-  return Math.round(base * (1 - jitter * random()));
+  return peerBackoffDelay(attempt, forNode(opts), random);
 }
 
 export function createBackoff(opts: BackoffOptions = {}, random: () => number = Math.random): Backoff {
-  let attempts = 0;
-  return {
-    next: () => backoffDelay(attempts++, opts, random),
-    get attempts() {
-      return attempts;
-    },
-    reset: () => {
-      attempts = 0;
-    },
-  };
+  return peerCreateBackoff(forNode(opts), random);
 }

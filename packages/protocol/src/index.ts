@@ -76,3 +76,5 @@ export {
 } from './examples.js';
 export { jsonSchemaDocuments, serializeSchemaDocument, type JsonSchemaDocument } from './json-schema.js';
 export { MESSAGE_NAMES } from './schema/names.js';
+// support/: pure helpers shared by every peer of the protocol (reconnect policy, seeded randomness, CLI flags).
+export { backoffDelay, createBackoff, type Backoff, type BackoffOptions } from './support/backoff.js';

@@ -1,6 +1,7 @@
 /**
- * Reconnect delays: exponential growth from `initialMs` by `factor`, capped at `maxMs`, with random jitter so
- * that many sessions dropped by the same gateway restart do not reconnect in lock-step.
+ * Reconnect delays for every peer of the gateway: exponential growth from `initialMs` by `factor`, capped at
+ * `maxMs`, with random jitter so that the many peers dropped by one gateway restart do not reconnect in
+ * lock-step. Pure: the caller owns the timer and passes the randomness.
  */
 export interface BackoffOptions {
   /** Delay before the first retry. Default 1000 ms (the web client starts at 1 s). */
