@@ -20,4 +20,4 @@ export { downmix, resampleLinear } from './audio/resample.js';
 export { TARGET_SAMPLE_RATE, bytesToPcm16, floatToPcm16, pcm16ToBytes, durationMs } from './audio/pcm.js';
 export { generateSpeechLike, rms, type SpeechLikeOptions } from './audio/speech-generator.js';
 export { CHUNK_MS, chunkUtterance, type ChunkOptions, type WireAudioFormat } from './audio/chunker.js';
-export { seededRandom, type Random } from './random.js';
+export { seededRandom, type Random } from '@lingua/protocol';

@@ -3,8 +3,8 @@
  * envelope) separated by short gaps, with leading and trailing silence. It has the energy pattern voice-activity
  * detectors react to; it is not intelligible speech.
  */
+import { between, seededRandom, type Random } from '@lingua/protocol';
 import { TARGET_SAMPLE_RATE, floatToPcm16 } from './pcm.js';
-import { between, seededRandom, type Random } from '../random.js';
 
 export interface SpeechLikeOptions {
   /** Total length including silences. Default 2000 ms. */

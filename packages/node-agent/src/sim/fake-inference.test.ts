@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { JobAssign } from '@lingua/protocol';
+import { seededRandom, type JobAssign } from '@lingua/protocol';
 import type { JobContext } from '../job-types.js';
 import { createFakeInference, measureAudio } from './fake-inference.js';
-import { seededRandom } from './random.js';
 
 function planA(packets: number, packetBytes = 40): string {
   const out = Buffer.alloc(packets * (2 + packetBytes));

@@ -8,10 +8,9 @@
  * (session, utterance index) for its whole lifetime.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseOpusPlanA, type JobAssign } from '@lingua/protocol';
+import { parseOpusPlanA, type JobAssign, type Random } from '@lingua/protocol';
 import { PROCESSING_ERROR, type JobContext, type JobHandler, type JobOutcome } from '../job-types.js';
 import { sampleLatency, type Latency } from './latency.js';
-import type { Random } from './random.js';
 
 export interface FakeInferenceOptions {
   latency: Latency;

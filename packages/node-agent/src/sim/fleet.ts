@@ -1,11 +1,11 @@
 /** N simulated nodes in one process, each a NodeAgent with fake inference and its own seeded randomness. */
 import { join } from 'node:path';
+import { seededRandom } from '@lingua/protocol';
 import { NodeAgent } from '../node-agent.js';
 import type { NodeIdentity } from '../identity-store.js';
 import { createFakeInference } from './fake-inference.js';
 import type { Latency } from './latency.js';
 import { simProfile } from './profile.js';
-import { seededRandom } from './random.js';
 
 export interface SimFleetOptions {
   url: string;

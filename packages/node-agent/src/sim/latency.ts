@@ -1,6 +1,6 @@
 /** Simulated inference latency: `100` (fixed) or `50-150` (uniform), in milliseconds. */
+import type { Random } from '@lingua/protocol';
 import { NodeAgentError } from '../errors.js';
-import type { Random } from './random.js';
 
 export interface Latency {
   minMs: number;

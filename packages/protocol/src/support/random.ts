@@ -1,4 +1,4 @@
-/** A small seeded PRNG (mulberry32) so simulated latencies and failures are reproducible from `--seed`. */
+/** A small seeded PRNG (mulberry32) so generated audio, simulated latencies and load patterns replay from a seed. */
 export type Random = () => number;
 
 export function seededRandom(seed: number): Random {
