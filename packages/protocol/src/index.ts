@@ -79,3 +79,4 @@ export { MESSAGE_NAMES } from './schema/names.js';
 // support/: pure helpers shared by every peer of the protocol (reconnect policy, seeded randomness, CLI flags).
 export { backoffDelay, createBackoff, type Backoff, type BackoffOptions } from './support/backoff.js';
 export { seededRandom, between, type Random } from './support/random.js';
+export { flagReaders, type FlagReaders } from './support/cli-flags.js';

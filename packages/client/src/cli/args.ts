@@ -1,6 +1,6 @@
 /** Command line of `lingua-client`. */
 import { parseArgs } from 'node:util';
-import type { SessionMode } from '@lingua/protocol';
+import { flagReaders, type SessionMode } from '@lingua/protocol';
 import { ClientError } from '../errors.js';
 import type { WireAudioFormat } from '../audio/chunker.js';
 
@@ -97,39 +97,30 @@ export function parseClientArgs(argv: string[]): ClientCommand {
   if (values.help) return { kind: 'help' };
   if (values.wav !== undefined && values.generate !== undefined)
     throw invalid('use either --wav or --generate');
-  const mode = values.mode;
-  if (mode !== 'one_way' && mode !== 'two_way_auto') {
-    throw invalid(`--mode must be one_way or two_way_auto, got ${JSON.stringify(mode)}`);
-  }
-  const format = values.format;
-  if (format !== 'pcm16' && format !== 'opus-plan-a') {
-    throw invalid(`--format must be pcm16 or opus-plan-a, got ${JSON.stringify(format)}`);
-  }
-  const speed = Number(values.speed);
-  if (values.speed.trim() === '' || !Number.isFinite(speed) || speed < 0) {
-    throw invalid(`--speed must be a number >= 0, got ${JSON.stringify(values.speed)}`);
-  }
+  const mode: SessionMode = flag.choice('--mode', values.mode, ['one_way', 'two_way_auto']);
+  const format: WireAudioFormat = flag.choice('--format', values.format, ['pcm16', 'opus-plan-a']);
+  const speed = flag.number('--speed', values.speed, 0);
   const options: ClientCliOptions = {
-    url: checkUrl(values.url),
-    generate: values.generate === undefined ? 3 : integer('--generate', values.generate, 1),
-    srcLang: lang('--src', values.src),
-    tgtLang: lang('--tgt', values.tgt),
+    url: flag.gatewayUrl('--url', values.url),
+    generate: values.generate === undefined ? 3 : flag.integer('--generate', values.generate, 1),
+    srcLang: flag.lang('--src', values.src),
+    tgtLang: flag.lang('--tgt', values.tgt),
     mode,
-    sessions: integer('--sessions', values.sessions, 1),
-    rampMs: integer('--ramp-ms', values['ramp-ms'], 0),
+    sessions: flag.integer('--sessions', values.sessions, 1),
+    rampMs: flag.integer('--ramp-ms', values['ramp-ms'], 0),
     format,
     speed,
-    utteranceMs: integer('--utterance-ms', values['utterance-ms'], 300),
+    utteranceMs: flag.integer('--utterance-ms', values['utterance-ms'], 300),
     streamingAsr: values['streaming-asr'],
-    timeoutMs: integer('--timeout-ms', values['timeout-ms'], 1),
-    seed: integer('--seed', values.seed, 0),
+    timeoutMs: flag.integer('--timeout-ms', values['timeout-ms'], 1),
+    seed: flag.integer('--seed', values.seed, 0),
     json: values.json,
     quiet: values.quiet,
     progress: !values['no-progress'],
   };
   if (values.wav !== undefined) options.wav = values.wav;
-  if (values['lang-a'] !== undefined) options.langA = lang('--lang-a', values['lang-a']);
-  if (values['lang-b'] !== undefined) options.langB = lang('--lang-b', values['lang-b']);
+  if (values['lang-a'] !== undefined) options.langA = flag.lang('--lang-a', values['lang-a']);
+  if (values['lang-b'] !== undefined) options.langB = flag.lang('--lang-b', values['lang-b']);
   return { kind: 'run', options };
 }
 
@@ -137,29 +128,4 @@ function invalid(message: string): ClientError {
   return new ClientError('INVALID_OPTIONS', message);
 }
 
-function integer(flag: string, raw: string, min: number): number {
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min) {
-    throw invalid(`${flag} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
-  }
-  return n;
-}
-
-function lang(flag: string, raw: string): string {
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,15}$/.test(raw))
-    throw invalid(`${flag}: ${JSON.stringify(raw)} is not a language code`);
-  return raw;
-}
-
-function checkUrl(raw: string): string {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw invalid(`--url ${JSON.stringify(raw)} is not a URL`);
-  }
-  if (!['ws:', 'wss:', 'http:', 'https:'].includes(u.protocol)) {
-    throw invalid(`--url must be a ws:// or wss:// address, got ${JSON.stringify(raw)}`);
-  }
-  return raw;
-}
+const flag = flagReaders(invalid);

@@ -1,5 +1,6 @@
 /** Command line of `lingua-node-sim`. */
 import { parseArgs } from 'node:util';
+import { flagReaders } from '@lingua/protocol';
 import { NodeAgentError } from '../errors.js';
 import type { SimFleetOptions } from './fleet.js';
 import { parseLatency } from './latency.js';
@@ -77,30 +78,30 @@ export function parseSimArgs(argv: string[]): SimCommand {
   if (values.tts === true && values['no-tts'] === true) {
     throw new NodeAgentError('INVALID_OPTIONS', '--tts and --no-tts contradict each other');
   }
-  const asrLanguages = langList('--asr', values.asr);
+  const asrLanguages = flag.langList('--asr', values.asr);
   const options: SimCliOptions = {
-    url: checkUrl(values.url),
-    nodes: integer('--nodes', values.nodes, 1),
+    url: flag.gatewayUrl('--url', values.url),
+    nodes: flag.integer('--nodes', values.nodes, 1),
     asrLanguages,
-    targetLanguages: values.tgt === undefined ? asrLanguages : langList('--tgt', values.tgt),
+    targetLanguages: values.tgt === undefined ? asrLanguages : flag.langList('--tgt', values.tgt),
     latency: parseLatency(values.latency),
-    failureRate: probability('--failure-rate', values['failure-rate']),
+    failureRate: flag.probability('--failure-rate', values['failure-rate']),
     tts: values['no-tts'] !== true,
-    maxJobs: integer('--max-jobs', values['max-jobs'], 1),
-    seed: integer('--seed', values.seed, 0),
+    maxJobs: flag.integer('--max-jobs', values['max-jobs'], 1),
+    seed: flag.integer('--seed', values.seed, 0),
     rejectRepeats: !values['allow-repeats'],
     json: values.json,
     quiet: values.quiet,
   };
-  const langSets = values['lang-set']?.map((s) => langList('--lang-set', s));
+  const langSets = values['lang-set']?.map((s) => flag.langList('--lang-set', s));
   if (langSets !== undefined) options.langSets = langSets;
   if (values.region !== undefined) options.region = values.region;
   if (values['gpu-tier'] !== undefined) options.gpuTier = values['gpu-tier'];
   if (values['heartbeat-ms'] !== undefined) {
-    options.heartbeatIntervalMs = integer('--heartbeat-ms', values['heartbeat-ms'], 1);
+    options.heartbeatIntervalMs = flag.integer('--heartbeat-ms', values['heartbeat-ms'], 1);
   }
   if (values['drain-timeout-ms'] !== undefined) {
-    options.drainTimeoutMs = integer('--drain-timeout-ms', values['drain-timeout-ms'], 0);
+    options.drainTimeoutMs = flag.integer('--drain-timeout-ms', values['drain-timeout-ms'], 0);
   }
   if (values['state-dir'] !== undefined) options.stateDir = values['state-dir'];
   return { kind: 'run', options };
@@ -110,44 +111,4 @@ function invalid(message: string): NodeAgentError {
   return new NodeAgentError('INVALID_OPTIONS', message);
 }
 
-function integer(flag: string, raw: string, min: number): number {
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min) {
-    throw invalid(`${flag} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
-  }
-  return n;
-}
-
-function probability(flag: string, raw: string): number {
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
-    throw invalid(`${flag} must be a number between 0 and 1, got ${JSON.stringify(raw)}`);
-  }
-  return n;
-}
-
-function langList(flag: string, raw: string): string[] {
-  const langs = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  if (langs.length === 0) throw invalid(`${flag} needs at least one language code`);
-  for (const l of langs) {
-    if (!/^[A-Za-z][A-Za-z0-9-]{0,15}$/.test(l))
-      throw invalid(`${flag}: ${JSON.stringify(l)} is not a language code`);
-  }
-  return langs;
-}
-
-function checkUrl(raw: string): string {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw invalid(`--url ${JSON.stringify(raw)} is not a URL`);
-  }
-  if (!['ws:', 'wss:', 'http:', 'https:'].includes(u.protocol)) {
-    throw invalid(`--url must be a ws:// or wss:// address, got ${JSON.stringify(raw)}`);
-  }
-  return raw;
-}
+const flag = flagReaders(invalid);
