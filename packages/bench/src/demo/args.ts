@@ -8,7 +8,7 @@ import { DemoError } from './errors.js';
  */
 export type Layout = 'cross' | 'local';
 
-export const DEFAULT_LAYOUT: Layout = 'local';
+export const DEFAULT_LAYOUT: Layout = 'cross';
 
 export const USAGE = `Usage: npm run demo [-- options]
 

@@ -151,14 +151,15 @@ describe('npm run demo', () => {
     await expectAllGone(pids);
   });
 
-  it('SIGTERM while the demo runs stops it with 143 and leaves no process behind', async () => {
+  it('SIGTERM in the middle of a conversation stops it with 143 and leaves no process behind', async () => {
     const demo = startDemo([]);
-    await demo.waitFor(/nodes {6}3 simulated nodes/);
+    await demo.waitFor(/A#0 .*\n {7}route /);
     const pids = descendants(demo.child.pid as number);
     expectStack(pids);
 
     demo.child.kill('SIGTERM');
     expect((await demo.exited).code).toBe(143);
+    expect(demo.stderr()).not.toContain('demo failed');
     await expectAllGone(pids);
   });
 

@@ -27,13 +27,20 @@ async function cleanUp(): Promise<void> {
   }
 }
 
+/** Set once a signal arrived: the run then ends however it ends, and the exit status says it was interrupted. */
+let interruptedBy: NodeJS.Signals | undefined;
+
+function signalExitCode(signal: NodeJS.Signals): number {
+  if (keeping) return 0; // --keep ends with Ctrl-C by design
+  return signal === 'SIGINT' ? 130 : 143;
+}
+
 function installSignalHandlers(): void {
-  let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (signalled) process.exit(130);
-    signalled = true;
+    if (interruptedBy !== undefined) process.exit(signalExitCode(signal));
+    interruptedBy = signal;
     process.stderr.write(`\n${signal}: stopping the demo…\n`);
-    void cleanUp().finally(() => process.exit(keeping ? 0 : signal === 'SIGINT' ? 130 : 143));
+    void cleanUp().finally(() => process.exit(signalExitCode(signal)));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -117,6 +124,8 @@ async function main(argv: string[]): Promise<number> {
     await run(command.options);
     return 0;
   } catch (err) {
+    // Stopping the stack under a running conversation makes it fail; that is the signal's doing, not a failure.
+    if (interruptedBy !== undefined) return signalExitCode(interruptedBy);
     if (command.options.verbose) printLogTails();
     const message =
       err instanceof DemoError ? err.message : `unexpected error: ${(err as Error).stack ?? String(err)}`;
