@@ -24,3 +24,4 @@ export {
   type HaproxyOptions,
 } from './haproxy-process.js';
 export { kitRoot } from './tracked-process.js';
+export { FakeWsServer, FakeWsConnection, type FrameCodec } from './fake-ws-server.js';

@@ -4,9 +4,7 @@
  * `autoTranslate` turns a connection into a minimal gateway that answers each finished utterance.
  * Test-only: excluded from the build.
  */
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import {
   decodeSessionFrame,
   encodeSessionFrame,
@@ -14,61 +12,19 @@ import {
   type SessionInitAck,
   type SessionOutbound,
 } from '@lingua/protocol';
+import { FakeWsConnection, FakeWsServer, type FrameCodec } from '@lingua/testkit';
 
 type Of<T extends SessionInbound['type']> = Extract<SessionInbound, { type: T }>;
 
-const WAIT_MS = 5000;
+const SESSION_CODEC: FrameCodec<SessionInbound, SessionOutbound> = {
+  peer: 'client',
+  decode: decodeSessionFrame,
+  encode: encodeSessionFrame,
+};
 
-function waiter(list: (() => void)[], ms: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    list.push(() => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-}
-
-export class FakeSessionConnection {
-  readonly received: SessionInbound[] = [];
-  readonly invalid: string[] = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
-  private cursor = new Map<string, number>();
-  private waiters: (() => void)[] = [];
-
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const decoded = decodeSessionFrame(data as Buffer);
-      if (decoded.ok) this.received.push(decoded.msg);
-      else this.invalid.push(decoded.error.message);
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const w of waiters) w();
-    });
-    this.closed = once(ws, 'close').then(([code, reason]) => ({
-      code: code as number,
-      reason: String(reason),
-    }));
-  }
-
-  async next<T extends SessionInbound['type']>(type: T, timeoutMs = WAIT_MS): Promise<Of<T>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const from = this.cursor.get(type) ?? 0;
-      const i = this.received.findIndex((m, idx) => idx >= from && m.type === type);
-      if (i >= 0) {
-        this.cursor.set(type, i + 1);
-        return this.received[i] as Of<T>;
-      }
-      if (this.invalid.length > 0) throw new Error(`client sent invalid frames: ${this.invalid.join('; ')}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${type} within ${timeoutMs} ms`);
-      await waiter(this.waiters, left);
-    }
-  }
-
-  send(msg: SessionOutbound): void {
-    this.ws.send(encodeSessionFrame(msg));
+export class FakeSessionConnection extends FakeWsConnection<SessionInbound, SessionOutbound> {
+  constructor(ws: WebSocket) {
+    super(ws, SESSION_CODEC);
   }
 
   ack(
@@ -104,47 +60,15 @@ export class FakeSessionConnection {
   }
 }
 
-export class FakeSessionGateway {
-  readonly connections: FakeSessionConnection[] = [];
-  private taken = 0;
-  private waiters: (() => void)[] = [];
-  private onConnection: ((c: FakeSessionConnection) => void) | undefined;
-
-  private constructor(
-    private readonly wss: WebSocketServer,
-    readonly url: string,
-  ) {
-    wss.on('connection', (ws) => {
-      const conn = new FakeSessionConnection(ws);
-      this.connections.push(conn);
-      this.onConnection?.(conn);
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const w of waiters) w();
-    });
-  }
-
-  static async start(): Promise<FakeSessionGateway> {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/ws/session' });
-    await once(wss, 'listening');
-    const { port } = wss.address() as AddressInfo;
-    return new FakeSessionGateway(wss, `ws://127.0.0.1:${port}`);
-  }
-
-  async nextConnection(timeoutMs = WAIT_MS): Promise<FakeSessionConnection> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.connections.length <= this.taken) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no connection within ${timeoutMs} ms`);
-      await waiter(this.waiters, left);
-    }
-    return this.connections[this.taken++] as FakeSessionConnection;
+export class FakeSessionGateway extends FakeWsServer<FakeSessionConnection> {
+  static start(): Promise<FakeSessionGateway> {
+    return new FakeSessionGateway('/ws/session', (ws) => new FakeSessionConnection(ws)).listening();
   }
 
   /** Serves every connection like a tiny gateway: ack, then one translation_result per finished utterance. */
   autoTranslate(opts: { answer?: boolean } = {}): void {
     let sessions = 0;
-    this.onConnection = (conn) => {
+    this.serveEach((conn) => {
       let sessionId = '';
       let index = 0;
       let bytes = 0;
@@ -173,11 +97,6 @@ export class FakeSessionGateway {
           bytes = 0;
         }
       });
-    };
-  }
-
-  async close(): Promise<void> {
-    for (const c of this.connections) c.ws.terminate();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    });
   }
 }
