@@ -37,10 +37,9 @@ describe('segmenter', () => {
     timers.advance(256);
     seg.push({ bytes: Buffer.alloc(0), durationMs: 0 }, true);
     timers.advance(5);
-    seg.push(chunk(2), false);
-    timers.advance(194);
     expect(cuts).toHaveLength(0);
-    timers.advance(1);
+    seg.push(chunk(2), false);
+    // the one trailing chunk completes the utterance: no need to wait out the rest of the grace
     expect(cuts).toHaveLength(1);
     const u = cuts[0]!;
     expect(u.audio).toEqual(Buffer.concat([Buffer.alloc(10, 1), Buffer.alloc(10, 2)]));
@@ -49,7 +48,7 @@ describe('segmenter', () => {
     expect(u.trigger).toBe('manual');
     expect(u.flags).toEqual({ isManualCut: true, isTimeoutTriggered: false, isMaxDurationTriggered: false });
     expect(u.paddingMs).toBe(280);
-    expect(u.cutAt - u.firstChunkAt).toBe(256 + 200);
+    expect(u.cutAt - u.firstChunkAt).toBe(256 + 5);
     // the silence timer went away with the cut: nothing else fires later
     timers.advance(10_000);
     expect(cuts).toHaveLength(1);
@@ -177,5 +176,41 @@ describe('segmenter', () => {
     timers.advance(60_000);
     expect(cuts).toHaveLength(0);
     expect(timers.pendingCount).toBe(0);
+  });
+  it('lets only one trailing chunk join after is_final; the next one starts the next utterance', () => {
+    const { timers, cuts, seg, chunk } = setup();
+    seg.push(chunk(1), false, 1);
+    seg.push({ bytes: Buffer.alloc(0), durationMs: 0 }, true, 2);
+    timers.advance(5);
+    seg.push(chunk(2), false, 3);
+    seg.push(chunk(3), false, 4);
+    expect(cuts).toHaveLength(1);
+    expect(cuts[0]!.audio).toEqual(Buffer.concat([Buffer.alloc(10, 1), Buffer.alloc(10, 2)]));
+    seg.push({ bytes: Buffer.alloc(0), durationMs: 0 }, true, 5);
+    timers.advance(200);
+    expect(cuts).toHaveLength(2);
+    expect(cuts[1]!.audio).toEqual(Buffer.alloc(10, 3));
+  });
+
+  it('a chunk numbered well after the final frame is not the overtaken one: it opens the next utterance', () => {
+    const { timers, cuts, seg, chunk } = setup();
+    seg.push(chunk(1), false, 1);
+    seg.push({ bytes: Buffer.alloc(0), durationMs: 0 }, true, 2);
+    timers.advance(5);
+    seg.push(chunk(2), false, 7);
+    expect(cuts).toHaveLength(1);
+    expect(cuts[0]!.audio).toEqual(Buffer.alloc(10, 1));
+    expect(cuts[0]!.flags.isManualCut).toBe(true);
+    expect(seg.bufferedBytes).toBe(10);
+  });
+  it('without a trailing chunk the manual cut waits out the whole grace', () => {
+    const { timers, cuts, seg, chunk } = setup();
+    seg.push(chunk(1), false, 1);
+    seg.push({ bytes: Buffer.alloc(0), durationMs: 0 }, true, 2);
+    timers.advance(199);
+    expect(cuts).toHaveLength(0);
+    timers.advance(1);
+    expect(cuts).toHaveLength(1);
+    expect(cuts[0]!.cutAt - cuts[0]!.firstChunkAt).toBe(200);
   });
 });

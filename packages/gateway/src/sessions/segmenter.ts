@@ -79,6 +79,8 @@ export class Segmenter {
   private silenceTimer: TimerHandle | undefined;
   private pendingCut: { trigger: CutTrigger; timer: TimerHandle } | undefined;
   private closed = false;
+  /** `seq` of the final frame whose grace is running, when the client numbers its chunks. */
+  private finalSeq: number | undefined;
 
   constructor(
     private readonly opts: SegmenterOptions,
@@ -96,13 +98,35 @@ export class Segmenter {
     return this.turnId;
   }
 
-  /** One `audio_chunk`. An empty piece with `isFinal` only ends the utterance. */
-  push(piece: AudioPiece, isFinal: boolean): PushOutcome {
+  /**
+   * One `audio_chunk`. An empty piece with `isFinal` only ends the utterance.
+   *
+   * While a manual cut waits out its grace, exactly one trailing chunk may still join: the web client's final
+   * frame can overtake the last chunk, but a second chunk (or one numbered more than one step after the final
+   * frame) is already the next utterance, so the waiting cut happens first. `seq` is optional because the
+   * `utterance` path and unit tests have none.
+   */
+  push(piece: AudioPiece, isFinal: boolean, seq?: number): PushOutcome {
     if (this.closed) return { accepted: true };
     let outcome: PushOutcome = { accepted: true };
-    if (piece.bytes.length > 0) outcome = this.append(piece);
-    if (isFinal) this.schedule('manual', this.opts.finalGraceMs);
+    if (piece.bytes.length > 0) {
+      const grace = this.pendingCut?.trigger === 'manual' ? this.pendingCut : undefined;
+      const trailing = grace !== undefined && !isFinal;
+      if (trailing && !this.belongsToEndingUtterance(seq)) this.cutNow('manual');
+      outcome = this.append(piece);
+      if (trailing && outcome.accepted && this.pendingCut === grace) this.cutNow('manual');
+    }
+    if (isFinal) {
+      this.finalSeq = seq;
+      this.schedule('manual', this.opts.finalGraceMs);
+    }
     return outcome;
+  }
+
+  /** Whether a chunk arriving during the final grace is the one the final frame overtook. */
+  private belongsToEndingUtterance(seq: number | undefined): boolean {
+    if (seq === undefined || this.finalSeq === undefined) return true;
+    return seq <= this.finalSeq + 1;
   }
 
   /** Stops all timers and drops what is buffered (the session is going away). Returns the dropped bytes. */

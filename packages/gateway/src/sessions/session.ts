@@ -147,7 +147,7 @@ export class Session implements SessionEndpoint {
     const intake = decodeAudio(msg.payload ?? '', this.setup.audioFormat, this.setup.sampleRate, '/payload');
     if (!intake.ok)
       return { code: 'INVALID_MESSAGE', message: intake.message, details: { path: intake.path } };
-    const pushed = this.segmenter.push(intake.piece, msg.is_final);
+    const pushed = this.segmenter.push(intake.piece, msg.is_final, msg.seq);
     if (!pushed.accepted) {
       return {
         code: pushed.code,
