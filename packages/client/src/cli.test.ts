@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runSourceCli } from '@lingua/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeWav } from './audio/wav.js';
 import type { RunSummary } from './cli/stats.js';
@@ -12,15 +11,9 @@ import { FakeSessionGateway } from './testing/fake-session-gateway.js';
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 
 async function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--conditions=@lingua/source', '--import', 'tsx', CLI, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
+  const run = runSourceCli(CLI, args);
+  const code = await run.exited;
+  return { code, stdout: run.stdout, stderr: run.stderr };
 }
 
 describe('lingua-client CLI', () => {

@@ -25,3 +25,4 @@ export {
 } from './haproxy-process.js';
 export { kitRoot } from './tracked-process.js';
 export { FakeWsServer, FakeWsConnection, type FrameCodec } from './fake-ws-server.js';
+export { runSourceCli, type SourceCliRun } from './source-cli.js';

@@ -1,30 +1,12 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { runSourceCli } from '@lingua/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeNodeGateway } from '../testing/fake-gateway.js';
 
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 
 function runCli(args: string[]) {
-  const child = spawn(process.execPath, ['--conditions=@lingua/source', '--import', 'tsx', CLI, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return {
-    child,
-    exited,
-    get stdout() {
-      return stdout;
-    },
-    get stderr() {
-      return stderr;
-    },
-  };
+  return runSourceCli(CLI, args);
 }
 
 describe('lingua-node-sim CLI', () => {
