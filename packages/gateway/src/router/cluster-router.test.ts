@@ -130,11 +130,35 @@ describe('ClusterRouter: sending', () => {
     ]);
   });
 
-  it('reports an unowned node or an unwritable inbox as gone, so the dispatcher retries at once', async () => {
+  it('reports an unowned node as gone, and fails a job over when its assign cannot be written', async () => {
     const h = harness('A');
     expect(await h.router.deliverToNode({ nodeId: 'n1', owner: '', epoch: 1 }, assign())).toBe('node_gone');
+    h.sessionEvents.set('s1', []);
     h.failPublish();
-    expect(await h.router.deliverToNode({ nodeId: 'n1', owner: 'B', epoch: 1 }, assign())).toBe('node_gone');
+    // Accepted at once (the job is tracked before its outcome can arrive), failed over once the publish failed.
+    expect(await h.router.deliverToNode({ nodeId: 'n1', owner: 'B', epoch: 1 }, assign())).toBe(true);
+    await h.settle();
+    expect(h.released).toEqual([{ sessionId: 's1', jobId: 'j1', attempt: 2, nodeId: 'n1' }]);
+    expect(h.sessionEvents.get('s1')).toMatchObject([{ kind: 'failed', jobId: 'j1', retryable: true }]);
+  });
+
+  it('resolves a remote delivery before its publish completes, so nothing can overtake the caller', async () => {
+    const h = harness('A');
+    let publishes = 0;
+    const slow = new ClusterRouter({
+      instanceId: 'A',
+      publish: () => {
+        publishes++;
+        return new Promise(() => undefined); // never answers
+      },
+      nodes: { send: () => 'node_gone', get: () => undefined },
+      sessions: { get: () => undefined },
+      sessionOwner: async () => undefined,
+      logger: pino({ level: 'silent' }),
+    });
+    expect(await slow.deliverToNode({ nodeId: 'n1', owner: 'B', epoch: 1 }, assign())).toBe(true);
+    expect(publishes).toBe(1);
+    expect(h.published).toEqual([]);
   });
 
   it('delivers session events locally first, else to the owner it is given or looks up', async () => {

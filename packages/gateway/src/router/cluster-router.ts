@@ -89,15 +89,31 @@ export class ClusterRouter implements Router {
   ): Promise<true | NodeDeliveryFailure> {
     if (target.owner === this.me) return this.deps.nodes.send(target.nodeId, target.epoch, frame);
     if (target.owner === '') return 'node_gone';
-    const sent = await this.send(target.owner, {
+    // Not awaited: the caller must track the job before anything about it can come back (the node's result may
+    // reach this instance's subscriber before the publish reply reaches its command connection). Publishes to one
+    // inbox still keep their order: they go out in call order on one connection.
+    void this.send(target.owner, {
       t: 'node',
       from: this.me,
       node: target.nodeId,
       epoch: target.epoch,
       frame,
+    }).then((sent) => {
+      // An unwritable inbox is as good as a gone node: the job is failed over like a bounced one.
+      if (!sent && frame.type === 'job_assign') {
+        return this.onAssignBounced({
+          t: 'assign_bounced',
+          from: this.me,
+          node: target.nodeId,
+          epoch: target.epoch,
+          why: 'node_gone',
+          sessionId: frame.session_id,
+          jobId: frame.job_id,
+          attempt: frame.attempt_id,
+        });
+      }
     });
-    // An unreachable inbox is as good as a gone node: the dispatcher retries elsewhere at once.
-    return sent ? true : 'node_gone';
+    return true;
   }
 
   async deliverToSession(
