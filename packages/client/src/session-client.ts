@@ -23,6 +23,7 @@ import {
   type TranslationResult,
   type UiEvent,
   createBackoff,
+  gatewayEndpoint,
   type Backoff,
   type BackoffOptions,
 } from '@lingua/protocol';
@@ -103,13 +104,11 @@ export function sessionEndpoint(url: string): string {
   } catch {
     throw new ClientError('INVALID_OPTIONS', `not a URL: ${JSON.stringify(url)}`);
   }
-  if (u.protocol === 'http:') u.protocol = 'ws:';
-  if (u.protocol === 'https:') u.protocol = 'wss:';
-  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') {
+  const endpoint = gatewayEndpoint(u, '/ws/session');
+  if (endpoint === undefined) {
     throw new ClientError('INVALID_OPTIONS', `unsupported gateway URL scheme ${u.protocol}`);
   }
-  if (u.pathname === '/' || u.pathname === '') u.pathname = '/ws/session';
-  return u.toString();
+  return endpoint;
 }
 
 const DEFAULT_PAUSE_MS = 1000;

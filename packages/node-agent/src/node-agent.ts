@@ -8,6 +8,7 @@ import {
   CAPABILITY_SCHEMA_VERSION,
   decodeNodeOutbound,
   encodeNodeInbound,
+  gatewayEndpoint,
   type JobAssign,
   type JobCancel,
   type JobResult,
@@ -92,13 +93,11 @@ const CLOSE_GRACE_MS = 2000;
 
 export function nodeEndpoint(url: string): string {
   const u = new URL(url);
-  if (u.protocol === 'http:') u.protocol = 'ws:';
-  if (u.protocol === 'https:') u.protocol = 'wss:';
-  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') {
+  const endpoint = gatewayEndpoint(u, '/ws/node');
+  if (endpoint === undefined) {
     throw new NodeAgentError('INVALID_OPTIONS', `unsupported gateway URL scheme ${u.protocol}`, { url });
   }
-  if (u.pathname === '/' || u.pathname === '') u.pathname = '/ws/node';
-  return u.toString();
+  return endpoint;
 }
 
 export class NodeAgent extends EventEmitter<NodeAgentEvents> {

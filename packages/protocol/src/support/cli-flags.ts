@@ -3,6 +3,8 @@
  * CLI parses its argv with `util.parseArgs` and reads the strings through these; a bad value becomes the CLI's
  * own typed error, made by `invalid`, so each package keeps its error class and codes.
  */
+import { gatewayEndpoint } from './gateway-endpoint.js';
+
 export interface FlagReaders {
   /** A whole number written in digits, at least `min`. */
   integer(flag: string, raw: string, min: number): number;
@@ -21,7 +23,6 @@ export interface FlagReaders {
 }
 
 const LANG_CODE = /^[A-Za-z][A-Za-z0-9-]{0,15}$/;
-const GATEWAY_SCHEMES = ['ws:', 'wss:', 'http:', 'https:'];
 
 export function flagReaders(invalid: (message: string) => Error): FlagReaders {
   const got = (raw: string) => `got ${JSON.stringify(raw)}`;
@@ -77,7 +78,7 @@ export function flagReaders(invalid: (message: string) => Error): FlagReaders {
       } catch {
         throw invalid(`${flag} ${JSON.stringify(raw)} is not a URL`);
       }
-      if (!GATEWAY_SCHEMES.includes(u.protocol)) {
+      if (gatewayEndpoint(u, '/') === undefined) {
         throw invalid(`${flag} must be a ws:// or wss:// address, ${got(raw)}`);
       }
       return raw;
