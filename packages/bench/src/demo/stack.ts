@@ -37,7 +37,8 @@ export function demoGatewayEnv(redisEnv: Record<string, string>, keyPrefix: stri
     LINGUA_LOG_LEVEL: 'warn',
     LINGUA_NODE_READY_HEARTBEATS: '1',
     LINGUA_NODE_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
-    LINGUA_NODE_LIVENESS_TTL_MS: String(3 * HEARTBEAT_MS),
+    // Generous: on a busy machine a heartbeat can be late by seconds; nothing in the demo waits for an expiry.
+    LINGUA_NODE_LIVENESS_TTL_MS: '15000',
     LINGUA_FINAL_GRACE_MS: '50',
     LINGUA_PAUSE_MS: '1500',
     LINGUA_JOB_TIMEOUT_MS: '4000',

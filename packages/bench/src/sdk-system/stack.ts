@@ -43,7 +43,8 @@ export class TestStack {
         LINGUA_LOG_LEVEL: 'warn',
         LINGUA_NODE_READY_HEARTBEATS: '1',
         LINGUA_NODE_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
-        LINGUA_NODE_LIVENESS_TTL_MS: String(3 * HEARTBEAT_MS),
+        // Generous: a loaded CI machine can delay a heartbeat past 3 intervals; no test here waits for expiry.
+        LINGUA_NODE_LIVENESS_TTL_MS: '15000',
         LINGUA_FINAL_GRACE_MS: '50',
         LINGUA_INSTANCE_TICK_MS: '500',
         LINGUA_INBOX_PROBE_MS: '500',
