@@ -126,7 +126,13 @@ export class RawSession {
       if (remaining <= 0) {
         throw new Error(`pump: ${this.countIn(from, end)}/${count} resolved within ${timeoutMs} ms`);
       }
-      await this.until(() => outstanding() < window || this.countIn(from, end) === count, remaining);
+      // Wake for room in the window while there is more to send, else only for the last resolution.
+      const more = next < end;
+      await this.until(
+        () => (more && outstanding() < window) || this.countIn(from, end) === count,
+        remaining,
+        `${count} resolutions`,
+      );
       top();
     }
   }
