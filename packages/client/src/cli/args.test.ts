@@ -23,7 +23,7 @@ describe('parseClientArgs', () => {
 
   it('reads every option', () => {
     const cmd = parseClientArgs(
-      '--url ws://gw:9 --wav a.wav --src auto --tgt ja --mode two_way_auto --lang-a en --lang-b ja --sessions 200 --ramp-ms 1000 --format opus-plan-a --speed 0 --utterance-ms 800 --streaming-asr --timeout-ms 5000 --seed 4 --json --quiet --no-progress'.split(
+      '--url ws://gw:9 --wav a.wav --src auto --tgt ja --mode two_way_auto --lang-a en --lang-b ja --sessions 200 --ramp-ms 1000 --format opus-plan-a --speed 0 --utterance-ms 800 --gap-ms 250 --streaming-asr --timeout-ms 5000 --seed 4 --json --quiet --no-progress'.split(
         ' ',
       ),
     );
@@ -43,6 +43,7 @@ describe('parseClientArgs', () => {
         format: 'opus-plan-a',
         speed: 0,
         utteranceMs: 800,
+        gapMs: 250,
         streamingAsr: true,
         timeoutMs: 5000,
         seed: 4,

@@ -28,6 +28,9 @@ Options:
                           NOT real Opus: only the simulator (which counts packets) can "decode" it.
   --speed <x>             pacing: 1 = real time (default), 2 = twice as fast, 0 = as fast as possible
   --utterance-ms <ms>     length of each generated utterance (default 2000)
+  --gap-ms <ms>           silence after each utterance's final frame, as a speaker pauses (default 400, not
+                          scaled by --speed: the gateway needs it to tell the next utterance's first chunk
+                          from a trailing one)
   --streaming-asr         ask for asr_partial messages (enable_streaming_asr)
   --timeout-ms <ms>       how long to wait for results after the last utterance (default 30000)
   --seed <n>              seed of the generated audio (default 1)
@@ -51,6 +54,7 @@ export interface ClientCliOptions {
   format: WireAudioFormat;
   speed: number;
   utteranceMs: number;
+  gapMs: number;
   streamingAsr: boolean;
   timeoutMs: number;
   seed: number;
@@ -81,6 +85,7 @@ export function parseClientArgs(argv: string[]): ClientCommand {
         'ramp-ms': { type: 'string', default: '0' },
         format: { type: 'string', default: 'pcm16' },
         speed: { type: 'string', default: '1' },
+        'gap-ms': { type: 'string', default: '400' },
         'utterance-ms': { type: 'string', default: '2000' },
         'streaming-asr': { type: 'boolean', default: false },
         'timeout-ms': { type: 'string', default: '30000' },
@@ -111,6 +116,7 @@ export function parseClientArgs(argv: string[]): ClientCommand {
     format,
     speed,
     utteranceMs: flag.integer('--utterance-ms', values['utterance-ms'], 300),
+    gapMs: flag.integer('--gap-ms', values['gap-ms'], 0),
     streamingAsr: values['streaming-asr'],
     timeoutMs: flag.integer('--timeout-ms', values['timeout-ms'], 1),
     seed: flag.integer('--seed', values.seed, 0),

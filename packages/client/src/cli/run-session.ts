@@ -106,6 +106,7 @@ export function startSession(
       }
       client.finalize();
       sent++;
+      if (opts.gapMs > 0) await delay(opts.gapMs);
     }
     try {
       await client.waitForAllResolved(opts.timeoutMs);
