@@ -47,8 +47,9 @@ function startDemo(args: string[], env = cleanEnv()): DemoRun {
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString('utf8')));
   child.stderr?.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  // 'close', not 'exit': the output is read right after, and 'exit' can come before the pipes are drained.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once('close', (code, signal) => resolve({ code, signal })),
   );
   let done = false;
   void exited.then(() => (done = true));

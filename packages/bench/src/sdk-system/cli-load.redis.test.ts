@@ -3,43 +3,23 @@
  * and `lingua-client --sessions 200` streaming through the other. Every utterance of every session must resolve, as a
  * translation, exactly once (the client's --json summary says so). Both CLIs' --help is exercised too.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { forEachTopology, poll } from '@lingua/testkit';
+import { forEachTopology, poll, runSourceCli, type SourceCliRun } from '@lingua/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HEARTBEAT_MS, TestStack, within } from './stack.js';
 
-const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
 const NODE_SIM = fileURLToPath(new URL('../../../node-agent/src/sim/cli.ts', import.meta.url));
 const CLIENT = fileURLToPath(new URL('../../../client/src/cli.ts', import.meta.url));
 
-interface CliRun {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  exited: Promise<number | null>;
-}
-
 const running = new Set<ChildProcess>();
 
-/** A CLI from source, as `npx <bin>` runs it from a build. */
-function runCli(entry: string, args: string[]): CliRun {
-  const child = spawn(process.execPath, ['--conditions=@lingua/source', '--import', 'tsx', entry, ...args], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString('utf8')));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      running.delete(child);
-      resolve(code);
-    }),
-  );
-  return { child, stdout: () => out, stderr: () => err, exited };
+/** A CLI from source (as `npx <bin>` runs the build), killed after the test if it is still running. */
+function runCli(entry: string, args: string[]): SourceCliRun {
+  const run = runSourceCli(entry, args);
+  running.add(run.child);
+  void run.exited.then(() => running.delete(run.child));
+  return run;
 }
 
 afterEach(() => {
@@ -54,10 +34,10 @@ describe('CLI --help', () => {
     const client = runCli(CLIENT, ['--help']);
     expect(await sim.exited).toBe(0);
     expect(await client.exited).toBe(0);
-    expect(sim.stdout()).toMatch(/^Usage: lingua-node-sim/);
-    expect(sim.stdout()).toContain('--latency');
-    expect(client.stdout()).toMatch(/^Usage: lingua-client/);
-    expect(client.stdout()).toContain('--sessions');
+    expect(sim.stdout).toMatch(/^Usage: lingua-node-sim/);
+    expect(sim.stdout).toContain('--latency');
+    expect(client.stdout).toMatch(/^Usage: lingua-client/);
+    expect(client.stdout).toContain('--sessions');
   });
 });
 
@@ -79,7 +59,7 @@ forEachTopology('lingua-client --sessions 200 through lingua-node-sim', (target)
       ...['--url', nodeGw.wsUrl('/ws/node'), '--nodes', '5', '--asr', 'en,zh', '--tgt', 'en,zh'],
       ...['--latency', '20-60', '--max-jobs', '32', '--heartbeat-ms', String(HEARTBEAT_MS), '--json'],
     ]);
-    await poll(() => (sim.stdout().match(/"event":"status"[^\n]*"status":"ready"/g) ?? []).length >= 5, {
+    await poll(() => (sim.stdout.match(/"event":"status"[^\n]*"status":"ready"/g) ?? []).length >= 5, {
       timeoutMs: 20_000,
       what: '5 simulated nodes ready',
     });
@@ -100,7 +80,7 @@ forEachTopology('lingua-client --sessions 200 through lingua-node-sim', (target)
       ...['--speed', '1', '--ramp-ms', '3000', '--timeout-ms', '20000', '--json', '--no-progress'],
     ]);
     const code = await within(client.exited, 90_000, 'lingua-client exit');
-    const summary = JSON.parse(client.stdout().trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+    const summary = JSON.parse(client.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
     expect(summary).toMatchObject({
       sessions: 200,
       sessions_failed: 0,
@@ -113,10 +93,10 @@ forEachTopology('lingua-client --sessions 200 through lingua-node-sim', (target)
       duplicates: 0,
     });
     expect((summary.latency_ms as { p99: number }).p99).toBeGreaterThan(0);
-    expect({ code, stderr: client.stderr() }).toEqual({ code: 0, stderr: '' });
+    expect({ code, stderr: client.stderr }).toEqual({ code: 0, stderr: '' });
 
     // The simulator answered every job and drains cleanly on SIGTERM.
-    expect((sim.stdout().match(/"event":"result"[^\n]*"success":true/g) ?? []).length).toBe(400);
+    expect((sim.stdout.match(/"event":"result"[^\n]*"success":true/g) ?? []).length).toBe(400);
     sim.child.kill('SIGTERM');
     expect(await within(sim.exited, 15_000, 'lingua-node-sim exit')).toBe(0);
   });
