@@ -20,7 +20,7 @@ import { readIndexSnapshot } from './cache/index-snapshot.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext, GatewayPhase, JobSide, NodeLifecycleHooks, Router } from './context.js';
 import { drain } from './drain.js';
-import { createClusterRuntime } from './instance/cluster-runtime.js';
+import { createClusterRuntime, type ClusterRuntime } from './instance/cluster-runtime.js';
 import { addHealthRoutes } from './http/health-routes.js';
 import { HttpRouter } from './http/router.js';
 import { addClusterApiRoutes } from './api/cluster.js';
@@ -40,6 +40,8 @@ export interface Gateway {
   readonly ctx: GatewayContext;
   readonly nodes: NodeService;
   readonly upgrades: UpgradeRouter;
+  /** Inbox, cluster router, presence and maintenance of this instance (diagnostics and fault tests). */
+  readonly cluster: ClusterRuntime;
   start(): Promise<void>;
   /** Graceful: readiness off → nodes draining → in-flight jobs (bounded) → close. */
   drain(): Promise<void>;
@@ -166,6 +168,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     ctx,
     nodes,
     upgrades,
+    cluster,
     async start() {
       await redis.ready();
       await scripts.load();

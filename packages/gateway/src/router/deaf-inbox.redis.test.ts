@@ -1,0 +1,154 @@
+/**
+ * A "connected but deaf" inbox subscription under load (both topologies): two gateways on one prefix, nodes on
+ * A, sessions on B, and mid-stream B's inbox subscriber silently drops its SSUBSCRIBE (the connection stays up,
+ * no error, no reconnect — nothing but the inbox probe can notice). Over 10,000 cross-instance jobs every
+ * utterance index must resolve exactly once, and results must flow again within LINGUA_INBOX_PROBE_MS.
+ * (Process-level faults — CLIENT KILL, CLIENT PAUSE — are in test/src/inbox-faults.test.ts.)
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { forEachTopology, poll, uniquePrefix } from '@lingua/testkit';
+import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
+import { ScriptedNode } from '../testing/scripted-node.js';
+
+const PROBE_MS = 600;
+const JOBS = 10_000;
+const SESSIONS = 4;
+const WINDOW = 100;
+const PCM = Buffer.alloc(640).toString('base64');
+
+/** A session socket that pipelines `utterance` frames and counts resolutions per index. */
+class Pump {
+  readonly count = new Map<number, number>();
+  readonly arrivals: number[] = [];
+  private sessionId = '';
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const f = JSON.parse(String(data)) as { type: string; session_id?: string; utterance_index?: number };
+      if (f.type === 'session_init_ack') this.sessionId = String(f.session_id);
+      if (f.type === 'translation_result' || f.type === 'missing_result') {
+        const i = Number(f.utterance_index);
+        this.count.set(i, (this.count.get(i) ?? 0) + (f.type === 'translation_result' ? 1 : 1000));
+        this.arrivals.push(performance.now());
+      }
+      this.wake?.();
+    });
+  }
+
+  static async open(url: string): Promise<Pump> {
+    const ws = new WebSocket(url);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const p = new Pump(ws);
+    ws.send(
+      JSON.stringify({
+        type: 'session_init',
+        client_version: 'test',
+        platform: 'web',
+        src_lang: 'zh',
+        tgt_lang: 'en',
+        audio_format: 'pcm16',
+      }),
+    );
+    await poll(() => p.sessionId !== '', { what: 'session_init_ack' });
+    return p;
+  }
+
+  async run(n: number): Promise<void> {
+    let next = 0;
+    const deadline = Date.now() + 120_000;
+    while (this.count.size < n) {
+      while (next < n && next - this.count.size < WINDOW) {
+        this.ws.send(
+          JSON.stringify({
+            type: 'utterance',
+            session_id: this.sessionId,
+            utterance_index: next++,
+            manual_cut: true,
+            src_lang: 'zh',
+            tgt_lang: 'en',
+            audio: PCM,
+            audio_format: 'pcm16',
+            sample_rate: 16_000,
+          }),
+        );
+      }
+      if (Date.now() > deadline) throw new Error(`${this.count.size}/${n} resolved`);
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, 1_000);
+      });
+    }
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+}
+
+forEachTopology('deaf inbox subscription under load', (target) => {
+  let a: TestGateway;
+  let b: TestGateway;
+  const nodes: ScriptedNode[] = [];
+
+  beforeAll(async () => {
+    const env = {
+      LINGUA_KEY_PREFIX: uniquePrefix('deaf'),
+      LINGUA_INBOX_PROBE_MS: String(PROBE_MS),
+      LINGUA_RATE_LIMIT_PER_S: '1000000',
+      LINGUA_RATE_LIMIT_BURST: '1000000',
+      LINGUA_JOB_TIMEOUT_MS: '30000',
+    };
+    [a, b] = await Promise.all([
+      startTestGateway(target, { ...env, LINGUA_INSTANCE_ID: 'gw-a' }),
+      startTestGateway(target, { ...env, LINGUA_INSTANCE_ID: 'gw-b' }),
+    ]);
+    for (let i = 0; i < 2; i++) {
+      nodes.push(await ScriptedNode.start(a.wsUrl('/ws/node'), { register: { max_concurrent_jobs: 1_000 } }));
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.close()));
+    await Promise.all([a?.stop(), b?.stop()]);
+  });
+
+  it('B’s subscriber drops its SSUBSCRIBE silently mid-stream: the probe resubscribes, the log fills the gap', async () => {
+    const pumps = await Promise.all(
+      Array.from({ length: SESSIONS }, () => Pump.open(b.wsUrl('/ws/session'))),
+    );
+    const resolved = () => pumps.reduce((n, p) => n + p.count.size, 0);
+    const inbox = b.cluster.inbox;
+    const before = inbox.stats();
+    let deafAt = 0;
+    const fault = (async () => {
+      await poll(() => resolved() >= JOBS / 2, { timeoutMs: 120_000, intervalMs: 5 });
+      const sub = inbox.subscription();
+      if (!sub) throw new Error('inbox not subscribed');
+      deafAt = performance.now();
+      await sub.conn.client.sunsubscribe(sub.channel);
+    })();
+    await Promise.all(pumps.map((p) => p.run(JOBS / SESSIONS)));
+    await fault;
+    for (const p of pumps) p.close();
+
+    for (const p of pumps) {
+      expect(p.count.size).toBe(JOBS / SESSIONS);
+      expect([...p.count.values()].filter((c) => c !== 1)).toEqual([]);
+    }
+    const after = inbox.stats();
+    expect(after.resubscribes).toBeGreaterThan(before.resubscribes);
+    expect(after.replayed).toBeGreaterThan(before.replayed);
+    expect(after.lost).toBe(0);
+    // Results stopped at most for the probe interval after the subscription went deaf.
+    const arrivals = pumps.flatMap((p) => p.arrivals).sort((x, y) => x - y);
+    let previous = deafAt;
+    let longest = 0;
+    for (const t of arrivals) {
+      if (t < deafAt) continue;
+      longest = Math.max(longest, t - previous);
+      previous = t;
+    }
+    expect(longest).toBeLessThan(PROBE_MS);
+  });
+});
