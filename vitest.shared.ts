@@ -14,9 +14,6 @@ export function linguaVitest(opts: { redis?: boolean; testTimeoutMs?: number } =
     ssr: { resolve: { conditions, externalConditions: ['@lingua/source'] } },
     test: {
       include: ['src/**/*.test.ts'],
-      // Bootstrap only: packages without tests yet must not fail `npm test`. Remove once every
-      // package has tests.
-      passWithNoTests: true,
       testTimeout: opts.testTimeoutMs ?? 20_000,
       hookTimeout: 60_000,
       globalSetup: opts.redis
