@@ -43,6 +43,8 @@ export const DEMO_CONVERSATIONS: readonly ConversationSpec[] = [
   },
 ];
 
+const PAUSE_BETWEEN_UTTERANCES_MS = 400;
+
 /** How long after its end an utterance may take to be translated before the demo gives up. */
 export const RESULT_DEADLINE_MS = 12_000;
 
@@ -160,6 +162,9 @@ export async function runConversation(
         await delay(CHUNK_MS, undefined, { signal: failure.signal });
       }
       client.finalize();
+      // A speaker pauses between sentences. Without it the next utterance's first chunk would land within the
+      // gateway's grace for a chunk trailing the final frame, and be counted to this utterance.
+      await delay(PAUSE_BETWEEN_UTTERANCES_MS, undefined, { signal: failure.signal });
     }
     await Promise.race([
       client.waitForAllResolved(RESULT_DEADLINE_MS),

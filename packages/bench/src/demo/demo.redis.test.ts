@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { poll } from '@lingua/testkit';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LAYOUT } from './args.js';
+import { DEMO_CONVERSATIONS, type ConversationSpec } from './conversation.js';
 import { commandLine, descendants, processAlive } from './process-tree.js';
 
 const benchDir = fileURLToPath(new URL('../..', import.meta.url));
@@ -110,17 +111,19 @@ describe('npm run demo', () => {
     expect(out).toMatch(/nodes {6}3 simulated nodes \(en\/zh\/ja\) on gateway-1, ready in \d+ ms/);
     expect(out).toContain(`Session A  en → zh (one_way) on ${sessionGateway}`);
     expect(out).toContain(`Session B  en ⇄ ja (two_way_auto) on ${sessionGateway}`);
-    for (const i of [0, 1, 2]) {
-      // The simulator's text is derived from the audio that reached it: utterance index and 20 ms frame count.
+    // The simulator's text is derived from the audio that reached it: utterance index and 20 ms frame count, so
+    // an exact count proves each utterance's audio arrived whole and alone.
+    const [a, b] = DEMO_CONVERSATIONS as [ConversationSpec, ConversationSpec];
+    for (const [i, ms] of a.utteranceMs.entries()) {
+      const text = `utt#${i} ${ms / 20}p`;
       expect(out).toMatch(
-        new RegExp(
-          `A#${i} +en→zh +[\\d.]+ s of speech +"utt#${i} \\d+p" → "\\[zh\\] utt#${i} \\d+p" +\\+\\d+ ms`,
-        ),
+        new RegExp(`A#${i} +en→zh +[\\d.]+ s of speech +"${text}" → "\\[zh\\] ${text}" +\\+\\d+ ms`),
       );
+    }
+    for (const [i, ms] of b.utteranceMs.entries()) {
+      const text = `utt#${i} ${ms / 20}p`;
       expect(out).toMatch(
-        new RegExp(
-          `B#${i} +auto→ja +[\\d.]+ s of speech +"utt#${i} \\d+p" → "\\[ja\\] utt#${i} \\d+p" +\\+\\d+ ms`,
-        ),
+        new RegExp(`B#${i} +auto→ja +[\\d.]+ s of speech +"${text}" → "\\[ja\\] ${text}" +\\+\\d+ ms`),
       );
     }
     const routes = out.match(/route {2}(\S+) → node (node-\S+) @ (\S+) · attempt (\d+)/g) ?? [];
