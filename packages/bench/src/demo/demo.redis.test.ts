@@ -131,6 +131,12 @@ describe('npm run demo', () => {
     for (const r of routes)
       expect(r).toMatch(new RegExp(`route  ${sessionGateway} → node node-\\S+ @ gateway-1 · attempt 1`));
     expect(out).toContain('utterances  6 sent, 6 translated');
+    const crossed = sessionGateway === 'gateway-2' ? 6 : 0;
+    expect(out).toMatch(
+      new RegExp(
+        `routes {6}${crossed} of 6 jobs crossed gateway instances · nodes used: [123] of 3 · retried: 0`,
+      ),
+    );
     expect(out).toMatch(/latency {5}end of utterance → result: p50 \d+ ms · p99 \d+ ms · max \d+ ms \(n=6\)/);
     expect(out).toMatch(/Demo OK in [\d.]+ s\./);
   });

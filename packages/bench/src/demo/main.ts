@@ -77,7 +77,7 @@ async function run(opts: DemoOptions): Promise<void> {
     );
   }
   const expected = DEMO_CONVERSATIONS.reduce((n, c) => n + c.utteranceMs.length, 0);
-  for (const line of formatSummary(outcomes, expected)) print(line);
+  for (const line of formatSummary(outcomes, expected, stack.fleet.agents.length)) print(line);
   print(`Demo OK in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.`);
 
   if (opts.keep) {
