@@ -71,10 +71,16 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     clusterNodes: config.redisClusterNodes.map((n) => `${n.host}:${n.port}`),
     name: `lingua-gw-${config.instanceId}`,
     lazyConnect: true,
-    onError: (err) => logger.warn({ err: err.message }, 'redis connection error'),
+    onError: (err) => {
+      metrics.redis.errors.inc({ op: 'connection' });
+      logger.warn({ err: err.message }, 'redis connection error');
+    },
   });
   const scripts = new ScriptRunner(redis, {
-    onReloadError: (err) => logger.error({ err }, 'script reload failed'),
+    onReloadError: (err) => {
+      metrics.redis.errors.inc({ op: 'script_reload' });
+      logger.error({ err }, 'script reload failed');
+    },
   });
   const decoders = createDecoders({
     maxFrameBytes: config.maxFrameBytes,
@@ -92,7 +98,10 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
       metrics.index.version.set(version);
       logger.debug({ reason, version }, 'index reloaded');
     },
-    onError: (err) => logger.warn({ err }, 'index reload failed'),
+    onError: (err) => {
+      metrics.redis.errors.inc({ op: 'index_reload' });
+      logger.warn({ err }, 'index reload failed');
+    },
   });
 
   const ctx: GatewayContext = {
@@ -116,6 +125,11 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
   const jobService = installJobService(ctx, opts);
   // N instances, one scheduler: cross-instance delivery through inboxes, unless the caller supplies a router.
   const cluster = createClusterRuntime(ctx, jobService.sessions);
+  metrics.bind({
+    ready: () => phase === 'ready',
+    poolReadyNodes: () => index.readyNodesByPool(),
+    inboxProbesMissed: () => cluster.inbox.stats().probesMissed,
+  });
   if (opts.router === undefined) ctx.router = cluster.router;
   const nodes = new NodeService(ctx);
   const upgrades = new UpgradeRouter({

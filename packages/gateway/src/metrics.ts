@@ -15,10 +15,66 @@ export const FAST_BUCKETS_S = [
 
 export type Endpoint = 'node' | 'session';
 
+/** State read at scrape time (gauge `collect`), bound by the composition root once the parts exist. */
+export interface MetricSources {
+  /** The same answer as `/readyz`. */
+  ready(): boolean;
+  /** Ready nodes of each pool in the index, as last observed by the periodic shard read (never per heartbeat). */
+  poolReadyNodes(): Iterable<{ pool: string; languages: string; ready: number }>;
+  /** Inbox self-probes that did not come back in time, since start (the inbox counts them). */
+  inboxProbesMissed(): number;
+}
+
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const r = [registry];
+  let sources: MetricSources | undefined;
+
+  const health = {
+    ready: new Gauge({
+      name: 'lingua_ready',
+      help: '1 while /readyz answers 200 (preload done, not draining), else 0',
+      registers: r,
+      collect() {
+        this.set(sources?.ready() ? 1 : 0);
+      },
+    }),
+    poolReadyNodes: new Gauge({
+      name: 'lingua_pool_ready_nodes',
+      help: 'Ready nodes per pool of the language index (refreshed every LINGUA_SWEEP_INTERVAL_MS; same on every instance)',
+      labelNames: ['pool', 'languages'] as const,
+      registers: r,
+      collect() {
+        this.reset();
+        for (const p of sources?.poolReadyNodes() ?? []) {
+          this.set({ pool: p.pool, languages: p.languages }, p.ready);
+        }
+      },
+    }),
+  };
+
+  const inboxProbesMissed = new Counter({
+    name: 'lingua_inbox_probes_missed_total',
+    help: 'Inbox self-probes that did not come back in time (each one resubscribes and replays from the log)',
+    registers: r,
+    collect() {
+      // Mirrors the inbox's own monotonic count at scrape time (it resets with the process, as a counter does).
+      this.reset();
+      this.inc(sources?.inboxProbesMissed() ?? 0);
+    },
+  });
+
+  const redis = {
+    errors: new Counter({
+      name: 'lingua_redis_errors_total',
+      help: 'Redis failures seen by this instance, by op (connection error events, script_reload, index_reload)',
+      labelNames: ['op'] as const,
+      registers: r,
+    }),
+  };
+  // Present from the start, so rate() over it is 0 rather than absent on a healthy instance.
+  redis.errors.inc({ op: 'connection' }, 0);
 
   const nodes = {
     registrations: new Counter({
@@ -228,7 +284,23 @@ export function createMetrics() {
     }),
   };
 
-  return { registry, nodes, ws, errors, index, sessions, jobs, cluster };
+  return {
+    registry,
+    health,
+    redis,
+    inboxProbesMissed,
+    nodes,
+    ws,
+    errors,
+    index,
+    sessions,
+    jobs,
+    cluster,
+    /** Connects the scrape-time gauges to their sources (once, from the composition root). */
+    bind(s: MetricSources): void {
+      sources = s;
+    },
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

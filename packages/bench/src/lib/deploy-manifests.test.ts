@@ -18,13 +18,7 @@ const read = (path: string): string => readFileSync(join(root, path), 'utf8');
  * Metrics the alerts and dashboard use that packages/gateway/src/metrics.ts does not declare yet. Remove a
  * name from here once the gateway exports it; a name in neither place fails the test.
  */
-const ASSUMED_METRICS = new Set([
-  'lingua_ready',
-  'lingua_pool_ready_nodes',
-  'lingua_inbox_lag_seconds',
-  'lingua_inbox_probes_missed_total',
-  'lingua_redis_errors_total',
-]);
+const ASSUMED_METRICS = new Set<string>([]);
 
 type Doc = Record<string, unknown>;
 

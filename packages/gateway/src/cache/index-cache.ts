@@ -40,6 +40,8 @@ export interface IndexEvent {
 export class IndexCache {
   private snap: IndexSnapshot = { version: 0, pools: new Map(), lang: new Map(), shards: new Map() };
   private readonly free = new Map<string, number>();
+  /** Ready nodes per `pool:shard` as the sweep last read them (for the pool readiness gauge). */
+  private readonly ready = new Map<string, number>();
   private loading: Promise<void> | undefined;
   private again: Promise<void> | undefined;
   private reloadAgain: ReloadReason | undefined;
@@ -120,6 +122,29 @@ export class IndexCache {
     this.free.set(`${poolId}:${shard}`, free);
   }
 
+  /** Records how many ready nodes a shard had when the sweep read it. */
+  noteReady(poolId: string, shard: number, ready: number): void {
+    this.ready.set(`${poolId}:${shard}`, ready);
+  }
+
+  /** Ready nodes of each pool in the index whose shards were all observed, with the languages it serves. */
+  readyNodesByPool(): { pool: string; languages: string; ready: number }[] {
+    const out: { pool: string; languages: string; ready: number }[] = [];
+    for (const [poolId, shards] of this.snap.shards) {
+      const meta = this.snap.pools.get(poolId);
+      if (!meta || shards.size === 0) continue;
+      let ready = 0;
+      let seen = true;
+      for (const shard of shards.keys()) {
+        const n = this.ready.get(`${poolId}:${shard}`);
+        if (n === undefined) seen = false;
+        else ready += n;
+      }
+      if (seen) out.push({ pool: poolId, languages: languagesOf(meta.pairs), ready });
+    }
+    return out;
+  }
+
   /** Pools serving src→tgt (`src` = 'auto' → any source), each with its shards ordered by cached free slots. */
   candidatePools(src: string, tgt: string): CandidatePool[] {
     const key = src === 'auto' ? `*:${tgt}` : `${src}:${tgt}`;
@@ -185,6 +210,7 @@ export class IndexCache {
         if (!e.pool || typeof e.shard !== 'number') return false;
         shards.get(e.pool)?.delete(e.shard);
         this.free.delete(`${e.pool}:${e.shard}`);
+        this.ready.delete(`${e.pool}:${e.shard}`);
         return true;
       case 'pool_removed': {
         if (!e.pool) return false;
@@ -209,4 +235,11 @@ export class IndexCache {
     if (!m) this.snap.shards.set(poolId, (m = new Map()));
     if (!m.has(shard)) m.set(shard, 1);
   }
+}
+
+/** `en,zh` for a pool listed under en:zh, zh:en, *:en, *:zh. */
+function languagesOf(pairs: readonly string[]): string {
+  const langs = new Set<string>();
+  for (const pair of pairs) for (const l of pair.split(':')) if (l !== '*') langs.add(l);
+  return [...langs].sort().join(',');
 }

@@ -72,6 +72,8 @@ export class SilentNodeSweep {
     let slots = 0;
     for (let i = 1; i < free.length; i += 2) slots += Number(free[i]);
     ctx.index.noteFree(at.poolId, at.shard, slots);
+    // Every ready node sits in the free zset (score 0 when full): its size is the shard's ready count.
+    ctx.index.noteReady(at.poolId, at.shard, free.length / 2);
     if (!removeSilent || silent.length === 0) return 0;
 
     let removed = 0;

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { forEachTopology, poll } from '@lingua/testkit';
+import { startTestGateway, type TestGateway } from './testing/test-gateway.js';
+import { TestNode } from './testing/test-node.js';
+
+forEachTopology('/metrics of a live gateway', (target) => {
+  let gw: TestGateway;
+  const nodes: TestNode[] = [];
+  const scrape = async (): Promise<string> => (await fetch(gw.httpUrl('/metrics'))).text();
+  /** The value of the first sample line starting with `prefix`, or undefined. */
+  const sample = async (prefix: string): Promise<number | undefined> => {
+    const l = (await scrape()).split('\n').find((x) => x.startsWith(prefix));
+    return l === undefined ? undefined : Number(l.split(' ').pop());
+  };
+
+  beforeAll(async () => {
+    gw = await startTestGateway(target, { LINGUA_SWEEP_INTERVAL_MS: '50' });
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.close()));
+    await gw.stop();
+  });
+
+  it('lingua_ready is 1 once ready; Redis error and inbox probe counters are exported', async () => {
+    expect(await sample('lingua_ready ')).toBe(1);
+    expect(await sample('lingua_inbox_probes_missed_total ')).toBe(0);
+    expect(await sample('lingua_inbox_probe_lag_seconds ')).toBeGreaterThanOrEqual(0);
+    expect(await sample('lingua_redis_errors_total{op="connection"}')).toBe(0);
+  });
+
+  it('lingua_pool_ready_nodes counts ready nodes per pool, read by the sweep', async () => {
+    const node = await TestNode.connect(gw.wsUrl('/ws/node'));
+    nodes.push(node);
+    await node.register({
+      language_capabilities: { asr_languages: ['eo', 'la'], semantic_languages: ['eo', 'la'] },
+    });
+    const series = async (): Promise<number | undefined> => sample('lingua_pool_ready_nodes{');
+    // registering: in the index, but not ready
+    await poll(async () => (await series()) === 0, { what: 'pool listed with 0 ready nodes' });
+    const text = await scrape();
+    const pool = gw.ctx.index.candidatePools('eo', 'la')[0]?.poolId;
+    expect(text).toContain(`lingua_pool_ready_nodes{pool="${pool}",languages="eo,la"} 0`);
+
+    node.heartbeat();
+    await node.next('node_status', (f) => f.status === 'ready');
+    await poll(async () => (await series()) === 1, { what: 'one ready node' });
+
+    const down = { installed_services: [], capability_by_type: [{ type: 'asr' as const, ready: true }] };
+    node.heartbeat(down);
+    node.heartbeat(down);
+    await node.next('node_status', (f) => f.status === 'degraded');
+    await poll(async () => (await series()) === 0, { what: 'degraded node not counted' });
+
+    await node.close();
+    await poll(async () => (await series()) === undefined, { what: 'empty pool gone from the metric' });
+  });
+});
