@@ -7,6 +7,8 @@ interface NodeDetail {
   registered: boolean;
   identity?: { owner: string; epoch: string };
   record?: { epoch: number; status: string };
+  last_heartbeat_ms?: number | null;
+  free_slots?: number;
 }
 
 forEachTopology('node registration', (target) => {
@@ -172,9 +174,10 @@ forEachTopology('node registration', (target) => {
     expect(ack.type).toBe('node_register_ack');
   });
 
-  it('answers invalid frames with the field path and keeps the connection usable', async () => {
+  it('answers invalid frames with the field path, changes nothing, and keeps the connection usable', async () => {
     const node = await connect();
     await node.register();
+    const before = await detail(node.nodeId);
     node.send('{not json');
     expect((await node.next('error')).code).toBe('INVALID_MESSAGE');
     node.send({ type: 'no_such_type' });
@@ -197,6 +200,12 @@ forEachTopology('node registration', (target) => {
     // A heartbeat for another node id is refused too, and changes nothing.
     node.heartbeat({ node_id: 'someone-else' });
     expect(((await node.next('error')).details as { path: string }).path).toBe('/node_id');
+    // None of them touched the registration: same record (status, usage, epoch), same liveness, no status push.
+    const after = await detail(node.nodeId);
+    expect(after.record).toEqual(before.record);
+    expect(after.last_heartbeat_ms).toBe(before.last_heartbeat_ms);
+    expect(after.free_slots).toBe(before.free_slots);
+    expect(node.frames.filter((f) => f.type === 'node_status')).toEqual([]);
     // Still usable: a valid heartbeat is processed.
     node.heartbeat();
     expect((await node.next('node_status')).status).toBe('ready');
