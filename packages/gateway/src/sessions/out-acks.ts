@@ -9,6 +9,7 @@
  * side; a frame the client read is therefore (all but) never replayed, and one it did not read always is.
  */
 import type { Socket } from 'node:net';
+import type { Cluster, Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 
 export class OutAcks {
@@ -71,4 +72,53 @@ export class OutAcks {
     this.awaiting.delete(token);
     this.ack(ids);
   }
+}
+
+/**
+ * Deletes acknowledged `{s}:out` entries for every session of the process, one pipeline per event-loop turn on a
+ * standalone Redis (pongs of many sessions arrive in one turn under load: one write instead of one per session).
+ * A Cluster client cannot pipeline keys of different slots, so there each session's XDEL goes on its own.
+ */
+export class OutAckWriter {
+  private queued = new Map<string, string[]>();
+  private scheduled = false;
+
+  constructor(
+    private readonly client: Redis | Cluster,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  delete(outKey: string, ids: readonly string[]): void {
+    const list = this.queued.get(outKey);
+    if (list) list.push(...ids);
+    else this.queued.set(outKey, [...ids]);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batch = this.queued;
+    this.queued = new Map();
+    if (batch.size === 0) return;
+    if (this.client.isCluster || batch.size === 1) {
+      for (const [key, ids] of batch) this.client.xdel(key, ...ids).catch(this.onError);
+      return;
+    }
+    const pipeline = this.client.pipeline();
+    for (const [key, ids] of batch) pipeline.xdel(key, ...ids);
+    pipeline.exec().then((replies) => {
+      for (const [err] of replies ?? []) if (err) this.onError(err);
+    }, this.onError);
+  }
+}
+
+const writers = new WeakMap<object, OutAckWriter>();
+
+/** The process's writer for one Redis client. */
+export function outAckWriterFor(client: Redis | Cluster, onError: (err: unknown) => void): OutAckWriter {
+  let w = writers.get(client);
+  if (!w) writers.set(client, (w = new OutAckWriter(client, onError)));
+  return w;
 }

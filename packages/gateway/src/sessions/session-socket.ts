@@ -14,7 +14,7 @@ import { sessionOwnershipOf, type SessionOwnership } from '../instance/ownership
 import { jobServiceOf, type JobService } from '../jobs/job-service.js';
 import type { InboundGate } from '../ws/inbound-gate.js';
 import { sendJson } from '../ws/send.js';
-import { OutAcks } from './out-acks.js';
+import { OutAcks, outAckWriterFor } from './out-acks.js';
 import { PendingResume, resumeSession, type ResumeOutcome } from './resume.js';
 import { Session, type FrameError } from './session.js';
 import { initSession, type InitOutcome } from './session-init.js';
@@ -46,11 +46,10 @@ class SessionSocket {
   ) {
     this.gate = ctx.newInboundGate();
     this.ownership = sessionOwnershipOf(ctx);
-    this.acks = new OutAcks(ws, (ids) => {
-      ctx.redis.client.xdel(this.outKey, ...ids).catch((err: unknown) => {
-        ctx.logger.warn({ err, sessionId: this.session?.sessionId }, 'out entries not acknowledged');
-      });
+    const writer = outAckWriterFor(ctx.redis.client, (err: unknown) => {
+      ctx.logger.warn({ err }, 'out entries not acknowledged; a resume may replay them');
     });
+    this.acks = new OutAcks(ws, (ids) => writer.delete(this.outKey, ids));
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.once('close', () => this.onClose());
   }
