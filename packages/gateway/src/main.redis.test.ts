@@ -41,3 +41,20 @@ it('exits with code 2 and names the variable on a bad configuration', async () =
   expect(code).toBe(2);
   expect(stderr).toContain('LINGUA_POOL_SHARD_SIZE');
 });
+
+it('--help prints the usage and exits 0 without touching Redis', async () => {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@lingua/source', '--import', 'tsx', gatewayEntry(), '--help'],
+    {
+      env: { PATH: process.env.PATH ?? '', LINGUA_REDIS_URL: 'redis://127.0.0.1:1' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const [code] = (await once(child, 'close')) as [number];
+  expect(code).toBe(0);
+  expect(stdout).toContain('Usage: lingua-gateway');
+  expect(stdout).toContain('LINGUA_REDIS_CLUSTER_NODES');
+});

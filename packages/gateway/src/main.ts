@@ -11,7 +11,29 @@ import { createLogger } from './logger.js';
 /** Beyond the drain timeout, what closing may take before the process gives up waiting (e.g. Redis is gone). */
 const CLOSE_GRACE_MS = 10_000;
 
+const USAGE = `lingua-gateway — the Lingua scheduler between speech-translation sessions and GPU nodes
+
+Usage: lingua-gateway [--help]
+
+Configured only through LINGUA_* environment variables (every one, with its default, is listed in the
+README's Configuration table). The ones most deployments set:
+  LINGUA_PORT                  HTTP + WebSocket port (default 5010)
+  LINGUA_REDIS_URL             standalone Redis (default redis://127.0.0.1:6379)
+  LINGUA_REDIS_CLUSTER_NODES   comma-separated host:port seeds; Redis Cluster mode when set
+  LINGUA_INSTANCE_ID           unique id of this instance (default <hostname>-<random>)
+  LINGUA_KEY_PREFIX            prefix of every Redis key (default lingua)
+  LINGUA_LOG_LEVEL             fatal|error|warn|info|debug|trace|silent (default info)
+
+Endpoints: /ws/node, /ws/session, /healthz, /readyz, /metrics, /api/v1/...
+SIGTERM or SIGINT drains gracefully; a second signal exits at once.
+Exit codes: 0 drained, 1 failed start or forced exit, 2 invalid configuration.
+`;
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
   let config;
   try {
     config = loadConfig();
