@@ -6,6 +6,7 @@ import { parseArgs } from './cli-args.js';
 import { writeJsonReport, type BenchReport } from './lib/report.js';
 import { runNodesScenario, type Flags } from './scenarios/nodes.js';
 import { runDispatchScenario } from './scenarios/dispatch.js';
+import { runClusterScenario } from './scenarios/cluster.js';
 
 const SCENARIOS: Record<string, { describe: string; run: (flags: Flags) => Promise<BenchReport> }> = {
   nodes: {
@@ -16,6 +17,10 @@ const SCENARIOS: Record<string, { describe: string; run: (flags: Flags) => Promi
     describe:
       'N sessions × M nodes, utterances at --rate/s (--sessions 100 --nodes 10 --rate 1000 --seconds 10)',
     run: runDispatchScenario,
+  },
+  cluster: {
+    describe: 'sessions on one gateway, nodes on another, --rate/s; + socket.io relay peer',
+    run: runClusterScenario,
   },
 };
 

@@ -1,0 +1,262 @@
+/**
+ * `npm run bench -- cluster [--rate R] [--seconds S] [--sessions N] [--nodes M] [--json file]` (issue 5):
+ * two gateway processes on one Redis (this scenario starts a redis-server unless `--redis-url` points
+ * elsewhere): every session on the session-side gateway, every node on the node-side gateway, so every
+ * job_assign crosses into the node side's inbox and every result into the session side's. Sessions speak at R
+ * utterances/s in total (open loop, one utterance in flight per session); nodes answer at once.
+ *
+ * Then, in the same run and on the same Redis, the socket.io peer (two socket.io servers with the Redis
+ * adapter, client A → server A → Redis → server B → client B) relays messages of the size of our job_assign
+ * envelope at the rate we achieved.
+ *
+ * Figures (all stamps on the bench process's clock):
+ * - jobs_per_s: translations resolved per second in the measured window;
+ * - dispatch_*: final audio frame sent by the client → job_assign received by the node (session side → node
+ *   side: 2 scripts + an inbox hop);
+ * - result_*: job_result sent by the node → translation_result received by the client (node side → session
+ *   side: 2 scripts + an inbox hop);
+ * - peer_socketio_*: one relayed message, client → client;
+ * - ratio_p99_vs_socketio: the worse of our two p99s ÷ the peer's p99 (≤ 1 = no worse than socket.io);
+ * - lost: utterances accepted and never resolved; duplicated: resolutions beyond the first (both must be 0);
+ * - redis_scripts_per_job / redis_cmds_per_job: INFO commandstats delta ÷ jobs (scripts: select-reserve, job-open,
+ *   inbox-publish on the way there; job-transition, inbox-publish, reserve-release on the way back = 6).
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { poll, startGateway, startRedisServer, uniquePrefix, type GatewayHandle } from '@lingua/testkit';
+import { countCalls, countScriptCalls, startCommandStats } from '../lib/commandstats.js';
+import { BenchError } from '../lib/errors.js';
+import { createProgress } from '../lib/progress.js';
+import { buildReport, collectEnv, printFigures, type BenchReport } from '../lib/report.js';
+import { percentiles, ratio, type Figures } from '../lib/stats.js';
+import { measureSocketIoRelay } from '../peers/socketio-relay.js';
+import { SimJobNode, SimSession, type TimesBook } from './dispatch-sim.js';
+import type { Flags } from './nodes.js';
+
+export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
+  const rate = intFlag(flags, 'rate', 3_000);
+  const seconds = intFlag(flags, 'seconds', 10);
+  const warmupSeconds = intFlag(flags, 'warmup-seconds', 3);
+  const sessionCount = intFlag(flags, 'sessions', 200);
+  const nodeCount = intFlag(flags, 'nodes', 10);
+  const say = (line: string): void => void process.stderr.write(`[cluster] ${line}\n`);
+
+  const redisServer = flags['redis-url'] ? undefined : await startRedisServer();
+  const redisUrl = flags['redis-url'] ?? (redisServer?.url as string);
+  const redis = new Redis(redisUrl, { protocol: 2 });
+  const gateways: GatewayHandle[] = [];
+  const nodes: SimJobNode[] = [];
+  const sessions: SimSession[] = [];
+  const book: TimesBook = new Map();
+  try {
+    const env = {
+      LINGUA_REDIS_URL: redisUrl,
+      LINGUA_KEY_PREFIX: uniquePrefix('bench_cluster'),
+      LINGUA_HOST: '127.0.0.1',
+      LINGUA_LOG_LEVEL: 'warn',
+      // The cut happens as the final frame is read, so dispatch is measured from the cut.
+      LINGUA_FINAL_GRACE_MS: '0',
+      // Nothing periodic in the measured window but presence ticks and inbox probes.
+      LINGUA_SWEEP_INTERVAL_MS: '3600000',
+      LINGUA_RATE_LIMIT_PER_S: '100000',
+      LINGUA_RATE_LIMIT_BURST: '100000',
+    };
+    say(`starting two gateways on ${redisUrl}`);
+    const [sessionSide, nodeSide] = await Promise.all(
+      ['bench-sessions', 'bench-nodes'].map((name) =>
+        startGateway({ name, env, readyTimeoutMs: 60_000, stopTimeoutMs: 30_000 }),
+      ),
+    );
+    gateways.push(sessionSide as GatewayHandle, nodeSide as GatewayHandle);
+    const s = sessionSide as GatewayHandle;
+    const n = nodeSide as GatewayHandle;
+
+    say(`${nodeCount} nodes on ${n.name}, ${sessionCount} sessions on ${s.name}`);
+    const maxJobs = Math.max(4, Math.ceil((sessionCount * 2) / nodeCount));
+    nodes.push(
+      ...(await Promise.all(
+        Array.from({ length: nodeCount }, () => SimJobNode.start(n.wsUrl('/ws/node'), book, maxJobs)),
+      )),
+    );
+    await poll(
+      async () => {
+        const body = (await (await fetch(`${s.url}/api/v1/lang-index`)).json()) as {
+          pairs?: Record<string, string[]>;
+        };
+        return (body.pairs?.['zh:en']?.length ?? 0) > 0;
+      },
+      { what: 'the language index lists the nodes', timeoutMs: 10_000 },
+    );
+    for (let i = 0; i < sessionCount; i += 50) {
+      const batch = Math.min(50, sessionCount - i);
+      sessions.push(
+        ...(await Promise.all(
+          Array.from({ length: batch }, () => SimSession.start(s.wsUrl('/ws/session'), book)),
+        )),
+      );
+    }
+
+    say(`warm-up: ${rate}/s for ${warmupSeconds} s`);
+    await drive(sessions, rate, warmupSeconds * 1_000, 'warm-up');
+    await Promise.all(sessions.map((x) => x.idle()));
+    const warmKeys = new Set(book.keys());
+
+    say(`measuring: ${rate}/s for ${seconds} s`);
+    const stats = await startCommandStats(redis);
+    const started = performance.now();
+    const sent = await drive(sessions, rate, seconds * 1_000, 'measure');
+    await Promise.race([Promise.all(sessions.map((x) => x.idle())), delay(10_000)]);
+    const elapsedS = (performance.now() - started) / 1_000;
+    const delta = await stats.delta();
+
+    const measured = [...book.entries()].filter(([k]) => !warmKeys.has(k)).map(([, t]) => t);
+    const dispatchMs: number[] = [];
+    const resultMs: number[] = [];
+    let jobs = 0;
+    for (const t of measured) {
+      if (t.finalSent !== undefined && t.assignAt !== undefined) dispatchMs.push(t.assignAt - t.finalSent);
+      if (t.resultSent !== undefined && t.resolvedAt !== undefined && t.resolution === 'translation') {
+        resultMs.push(t.resolvedAt - t.resultSent);
+        jobs++;
+      }
+    }
+    const all = [...book.values()].filter((t) => t.finalSent !== undefined);
+    const lost = all.filter((t) => t.resolvedAt === undefined).length;
+    const missing = all.filter((t) => t.resolution === 'missing').length;
+    const duplicated = all.reduce((sum, t) => sum + (t.extra ?? 0), 0);
+    const [dP50, dP99] = percentiles(dispatchMs, [50, 99]) as [number, number];
+    const [rP50, rP99] = percentiles(resultMs, [50, 99]) as [number, number];
+    const jobsPerS = jobs / elapsedS;
+
+    for (const x of sessions) x.close();
+    for (const x of nodes) x.close();
+    sessions.length = 0;
+    nodes.length = 0;
+    await Promise.all(gateways.splice(0).map((g) => g.stop().catch(() => undefined)));
+
+    const messageBytes = assignEnvelopeBytes();
+    const peerRate = Math.max(1, Math.round(jobsPerS));
+    say(`socket.io relay peer: ${peerRate}/s × ${messageBytes} B for ${seconds} s`);
+    const peer = await measureSocketIoRelay({
+      redisUrl,
+      ratePerS: peerRate,
+      durationMs: seconds * 1_000,
+      messageBytes,
+    });
+
+    const figures: Figures = {
+      sessions: sessionCount,
+      nodes: nodeCount,
+      target_rate_per_s: rate,
+      jobs_per_s: jobsPerS,
+      dispatch_p50_ms: dP50,
+      dispatch_p99_ms: dP99,
+      result_p50_ms: rP50,
+      result_p99_ms: rP99,
+      peer_socketio_rate_per_s: peer.rate_per_s,
+      peer_socketio_message_bytes: messageBytes,
+      peer_socketio_p50_ms: peer.p50_ms,
+      peer_socketio_p99_ms: peer.p99_ms,
+      peer_socketio_lost: peer.lost,
+      ratio_p99_vs_socketio: ratio(Math.max(dP99, rP99), peer.p99_ms),
+      redis_scripts_per_job: countScriptCalls(delta) / jobs,
+      redis_cmds_per_job: countCalls(delta) / jobs,
+      utterances_sent: sent,
+      lost,
+      missing,
+      duplicated,
+    };
+    const report = buildReport('cluster', figures, await collectEnv(redis));
+    printFigures(
+      report.figures,
+      `cluster: ${sessionCount} sessions on one gateway × ${nodeCount} nodes on another, loopback Redis, ${rate}/s; ` +
+        `socket.io relay at the rate reached`,
+    );
+    return report;
+  } finally {
+    for (const x of sessions) x.close();
+    for (const x of nodes) x.close();
+    await Promise.all(gateways.map((g) => g.stop().catch(() => undefined)));
+    redis.disconnect();
+    await redisServer?.stop();
+  }
+}
+
+/** Size of the inbox payload that carries a job_assign of the simulated sessions' audio (≈ 240 ms Opus). */
+function assignEnvelopeBytes(): number {
+  const audio = Buffer.alloc(12 * 42, 7).toString('base64');
+  const assign = {
+    type: 'job_assign',
+    job_id: 'j-00000000-0000-0000-0000-000000000000',
+    attempt_id: 1,
+    session_id: 's-00000000-0000-0000-0000-000000000000',
+    utterance_index: 100,
+    src_lang: 'zh',
+    tgt_lang: 'en',
+    pipeline: { use_asr: true, use_nmt: true, use_tts: true },
+    audio,
+    audio_format: 'opus',
+    sample_rate: 16_000,
+    mode: 'one_way',
+    trace_id: '00000000-0000-0000-0000-000000000000',
+    is_manual_cut: true,
+    turn_id: 't-00000000-0000-0000-0000-000000000000',
+    padding_ms: 280,
+  };
+  const envelope = {
+    t: 'node',
+    from: 'bench-sessions',
+    node: 'node-0000000000000000',
+    epoch: 1,
+    frame: assign,
+  };
+  return Buffer.byteLength(`m${JSON.stringify(envelope)}`);
+}
+
+/** Open-loop pacing: each tick, as many idle sessions speak as the schedule says are due. */
+async function drive(
+  sessions: SimSession[],
+  ratePerS: number,
+  durationMs: number,
+  label: string,
+): Promise<number> {
+  const started = performance.now();
+  const progress = createProgress({ label, total: Math.round((ratePerS * durationMs) / 1_000) });
+  let sent = 0;
+  let cursor = 0;
+  let starved = 0;
+  for (;;) {
+    const elapsed = performance.now() - started;
+    if (elapsed >= durationMs) break;
+    const due = Math.floor((elapsed / 1_000) * ratePerS);
+    let tries = 0;
+    while (sent < due && tries < sessions.length) {
+      const s = sessions[cursor++ % sessions.length] as SimSession;
+      tries++;
+      if (s.busy) continue;
+      s.speak();
+      sent++;
+    }
+    if (sent < due) starved++;
+    progress.update(sent);
+    await delay(1);
+  }
+  progress.stop();
+  if (starved > durationMs / 10) {
+    process.stderr.write(
+      `[cluster] ${label}: all sessions busy in ${starved} ticks; the rate was not reached\n`,
+    );
+  }
+  return sent;
+}
+
+function intFlag(flags: Flags, name: string, def: number): number {
+  const raw = flags[name];
+  if (raw === undefined) return def;
+  const v = Number(raw);
+  if (!Number.isSafeInteger(v) || v <= 0) {
+    throw new BenchError('BAD_ARGUMENT', `--${name} must be a positive integer, got "${raw}"`);
+  }
+  return v;
+}
