@@ -1,0 +1,32 @@
+import { expect, it } from 'vitest';
+import { runDispatchScenario } from './dispatch.js';
+
+it('runs end to end at a small scale: every figure measured, ≤ 2 + 2 scripts per job, every utterance resolved', async () => {
+  const report = await runDispatchScenario({
+    sessions: '10',
+    nodes: '2',
+    rate: '50',
+    seconds: '2',
+    'warmup-seconds': '1',
+  });
+  expect(report.scenario).toBe('dispatch');
+  const f = report.figures;
+  for (const name of [
+    'jobs_per_s',
+    'dispatch_p50_ms',
+    'dispatch_p99_ms',
+    'result_p50_ms',
+    'result_p99_ms',
+    'redis_scripts_per_job',
+  ]) {
+    expect(Number.isFinite(f[name]), name).toBe(true);
+  }
+  expect(f.jobs_per_s).toBeGreaterThan(0);
+  // select-reserve + job-open per dispatch, job-transition + reserve-release per result. The window also holds
+  // a few background scripts (node heartbeats, inbox self-probes: ~4 in 2 s here), so at ~100 jobs the figure
+  // is 4 plus a few hundredths; one more script on either path would make it 5.
+  expect(f.redis_scripts_per_job).toBeGreaterThanOrEqual(3.9);
+  expect(f.redis_scripts_per_job).toBeLessThan(4.2);
+  expect(f.resolved_ratio).toBe(1);
+  expect(f.duplicate_resolutions).toBe(0);
+}, 120_000);
