@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { runClusterScenario } from './cluster.js';
 
-it('runs end to end at a small scale: cross-instance jobs resolve exactly once, the socket.io peer runs too', async () => {
+it('runs end to end at a small scale: cross-instance jobs resolve exactly once, both relays run too', async () => {
   const report = await runClusterScenario({
     rate: '200',
     seconds: '1',
@@ -19,6 +19,8 @@ it('runs end to end at a small scale: cross-instance jobs resolve exactly once, 
     'result_p99_ms',
     'peer_socketio_p99_ms',
     'ratio_p99_vs_socketio',
+    'inbox_relay_p99_ms',
+    'ratio_transport_p99_vs_socketio',
   ]) {
     expect(Number.isFinite(f[name]), name).toBe(true);
   }
@@ -27,6 +29,7 @@ it('runs end to end at a small scale: cross-instance jobs resolve exactly once, 
   expect(f.duplicated).toBe(0);
   expect(f.missing).toBe(0);
   expect(f.peer_socketio_lost).toBe(0);
+  expect(f.inbox_relay_lost).toBe(0);
   // Six scripts per job: select-reserve, job-open, inbox-publish there; job-transition, inbox-publish,
   // reserve-release back (presence ticks and probes add a little).
   expect(f.redis_scripts_per_job).toBeGreaterThanOrEqual(6);

@@ -16,7 +16,12 @@
  * - result_*: job_result sent by the node → translation_result received by the client (node side → session
  *   side: 2 scripts + an inbox hop);
  * - peer_socketio_*: one relayed message, client → client;
- * - ratio_p99_vs_socketio: the worse of our two p99s ÷ the peer's p99 (≤ 1 = no worse than socket.io);
+ * - ratio_p99_vs_socketio: the worse of our two job p99s ÷ the peer's p99 (≤ 1 = no worse than socket.io); a job
+ *   also runs two scripts on each side, the relay none, so this compares a whole job with a bare relay;
+ * - inbox_relay_*: our transport alone in the peer's shape (client → relay A → Inbox.publish → relay B's inbox
+ *   → client), same rate and size; ratio_transport_p99_vs_socketio compares hop with hop;
+ * - dispatch_gateway_p99_ms / result_gateway_p99_ms: the gateways' own share (their histograms): session side cut →
+ *   assign published; node side job_result read → result published;
  * - lost: utterances accepted and never resolved; duplicated: resolutions beyond the first (both must be 0);
  * - redis_scripts_per_job / redis_cmds_per_job: INFO commandstats delta ÷ jobs (scripts: select-reserve, job-open,
  *   inbox-publish on the way there; job-transition, inbox-publish, reserve-release on the way back = 6).
@@ -30,9 +35,16 @@ import { BenchError } from '../lib/errors.js';
 import { createProgress } from '../lib/progress.js';
 import { buildReport, collectEnv, printFigures, type BenchReport } from '../lib/report.js';
 import { percentiles, ratio, type Figures } from '../lib/stats.js';
+import { measureInboxRelay } from '../peers/inbox-relay.js';
 import { measureSocketIoRelay } from '../peers/socketio-relay.js';
 import { SimJobNode, SimSession, type TimesBook } from './dispatch-sim.js';
+import { diffBuckets, histogramQuantile, parseHistogram, type Buckets } from './prom-histogram.js';
 import type { Flags } from './nodes.js';
+
+/** Session side: cut → job_assign handed over (here: published to the node side's inbox). */
+const DISPATCH_METRIC = 'lingua_job_dispatch_duration_seconds';
+/** Node side: job_result read → routed to the session side (job-transition + inbox publish). */
+const RESULT_METRIC = 'lingua_job_result_duration_seconds';
 
 export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
   const rate = intFlag(flags, 'rate', 3_000);
@@ -103,12 +115,18 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
     const warmKeys = new Set(book.keys());
 
     say(`measuring: ${rate}/s for ${seconds} s`);
+    const scrape = async (g: GatewayHandle, metric: string): Promise<Buckets> =>
+      parseHistogram(await (await fetch(`${g.url}/metrics`)).text(), metric);
+    const dispatchBefore = await scrape(s, DISPATCH_METRIC);
+    const resultBefore = await scrape(n, RESULT_METRIC);
     const stats = await startCommandStats(redis);
     const started = performance.now();
     const sent = await drive(sessions, rate, seconds * 1_000, 'measure');
     await Promise.race([Promise.all(sessions.map((x) => x.idle())), delay(10_000)]);
     const elapsedS = (performance.now() - started) / 1_000;
     const delta = await stats.delta();
+    const dispatchGw = diffBuckets(dispatchBefore, await scrape(s, DISPATCH_METRIC));
+    const resultGw = diffBuckets(resultBefore, await scrape(n, RESULT_METRIC));
 
     const measured = [...book.entries()].filter(([k]) => !warmKeys.has(k)).map(([, t]) => t);
     const dispatchMs: number[] = [];
@@ -145,6 +163,14 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
       messageBytes,
     });
 
+    say(`inbox relay (our transport alone): ${peerRate}/s × ${messageBytes} B for ${seconds} s`);
+    const inboxRelay = await measureInboxRelay({
+      redisUrl,
+      ratePerS: peerRate,
+      durationMs: seconds * 1_000,
+      messageBytes,
+    });
+
     const figures: Figures = {
       sessions: sessionCount,
       nodes: nodeCount,
@@ -154,12 +180,18 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
       dispatch_p99_ms: dP99,
       result_p50_ms: rP50,
       result_p99_ms: rP99,
+      dispatch_gateway_p99_ms: histogramQuantile(dispatchGw, 0.99) * 1_000,
+      result_gateway_p99_ms: histogramQuantile(resultGw, 0.99) * 1_000,
       peer_socketio_rate_per_s: peer.rate_per_s,
       peer_socketio_message_bytes: messageBytes,
       peer_socketio_p50_ms: peer.p50_ms,
       peer_socketio_p99_ms: peer.p99_ms,
       peer_socketio_lost: peer.lost,
       ratio_p99_vs_socketio: ratio(Math.max(dP99, rP99), peer.p99_ms),
+      inbox_relay_p50_ms: inboxRelay.p50_ms,
+      inbox_relay_p99_ms: inboxRelay.p99_ms,
+      inbox_relay_lost: inboxRelay.lost,
+      ratio_transport_p99_vs_socketio: ratio(inboxRelay.p99_ms, peer.p99_ms),
       redis_scripts_per_job: countScriptCalls(delta) / jobs,
       redis_cmds_per_job: countCalls(delta) / jobs,
       utterances_sent: sent,
