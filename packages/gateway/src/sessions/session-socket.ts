@@ -262,8 +262,29 @@ class SessionSocket {
   }
 
   private send(frame: SessionOutbound, outId?: string): void {
-    if (outId !== undefined && this.ws.readyState === this.ws.OPEN) this.acks.writing(outId);
+    if (this.ws.readyState !== this.ws.OPEN) {
+      if (outId === undefined) this.keepForResume(frame);
+      return;
+    }
+    if (outId !== undefined) this.acks.writing(outId);
     sendJson(this.ws, encodeSessionFrame(frame));
+  }
+
+  /**
+   * A resolution this instance made itself (timeout, lost node, gap) while the socket is gone but the session is
+   * still resumable: kept in `{s}:out` like the nodes' results, so a resume replays it. Node results are there
+   * already (job-transition wrote them).
+   */
+  private keepForResume(frame: SessionOutbound): void {
+    const session = this.session;
+    if (session === undefined || this.outKey === '') return;
+    if (frame.type !== 'translation_result' && frame.type !== 'missing_result') return;
+    const jobId = 'job_id' in frame && typeof frame.job_id === 'string' ? frame.job_id : '';
+    this.ctx.redis.client
+      .xadd(this.outKey, 'MAXLEN', '~', 200, '*', 'job', jobId, 'msg', JSON.stringify(frame))
+      .catch((err: unknown) => {
+        this.ctx.logger.warn({ err, sessionId: session.sessionId }, 'resolution not kept for a resume');
+      });
   }
 
   private sendError(err: FrameError): void {

@@ -290,6 +290,12 @@ export class Session implements SessionEndpoint {
   }
 
   private resolve(index: number, resolution: Resolution): void {
+    if (this.state === 'detached') {
+      // No socket to order for: hand it on at once so it is kept for a resume, which restores the order.
+      const last = resolution.frames.length - 1;
+      resolution.frames.forEach((frame, i) => this.send(frame, i === last ? resolution.outId : undefined));
+      return;
+    }
     const outcome = this.delivery.resolve(index, resolution);
     if (outcome !== 'emitted' && outcome !== 'queued') this.services.observe?.refused?.(outcome);
   }
