@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { expect, it } from 'vitest';
 import { gatewayEntry, redisEnv, redisTargets, startGateway, uniquePrefix } from '@lingua/testkit';
+import { TestClient } from './testing/test-client.js';
 import { TestNode } from './testing/test-node.js';
 
 const target = redisTargets()[0];
@@ -57,4 +58,22 @@ it('--help prints the usage and exits 0 without touching Redis', async () => {
   expect(code).toBe(0);
   expect(stdout).toContain('Usage: lingua-gateway');
   expect(stdout).toContain('LINGUA_REDIS_CLUSTER_NODES');
+});
+
+it('SIGTERM with a client still connected closes its session socket as going away (1001) and exits 0', async () => {
+  if (!target) throw new Error('no Redis target');
+  const gw = await startGateway({
+    name: 'gw-main-stop',
+    env: {
+      ...redisEnv(target),
+      LINGUA_KEY_PREFIX: uniquePrefix('main-stop'),
+      LINGUA_HOST: '127.0.0.1',
+      LINGUA_DRAIN_TIMEOUT_MS: '2000',
+    },
+  });
+  const client = await TestClient.connect(gw.wsUrl('/ws/session'));
+  await client.init();
+  await gw.stop();
+  expect((await client.closed).code).toBe(1001);
+  expect((await gw.exited).code).toBe(0);
 });

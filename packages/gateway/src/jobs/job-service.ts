@@ -136,6 +136,11 @@ export class JobService implements JobSide, NodeLifecycleHooks {
   onDrain(): void {
     for (const s of this.sessions.values()) s.onDrain();
   }
+
+  /** Process stop: every local session closes its socket as "going away" and stops its timers. */
+  stop(): void {
+    for (const s of [...this.sessions.values()]) s.shutdown?.();
+  }
 }
 
 const installed = new WeakMap<GatewayContext, JobService>();

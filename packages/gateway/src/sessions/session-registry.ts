@@ -15,6 +15,11 @@ export interface SessionEndpoint {
   onDrain(): void;
   /** A newer registration of this session (a resume, higher epoch) exists: stop here and close the socket. */
   fence?(reason: string): void;
+  /**
+   * The process is stopping: stop every timer and close the socket as "going away". Jobs are left alone: their
+   * results still land in `{s}:out`, where a resume on another instance finds them.
+   */
+  shutdown?(): void;
 }
 
 export class SessionRegistry {

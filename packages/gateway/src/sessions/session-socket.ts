@@ -23,6 +23,7 @@ import type { SessionEndpoint } from './session-registry.js';
 const NORMAL_CLOSE = 1000;
 /** A resume of this session on another socket replaced this one. */
 const FENCED_CLOSE = 4001;
+const GOING_AWAY_CLOSE = 1001;
 
 export function attachSessionSocket(ctx: GatewayContext, ws: WebSocket, _req: IncomingMessage): void {
   new SessionSocket(ctx, jobServiceOf(ctx), ws);
@@ -182,6 +183,11 @@ class SessionSocket {
       this.send(frame, outId),
     );
     session.onFenced = (reason) => this.fenced(session, reason);
+    session.onShutdown = () => {
+      this.state = 'closed';
+      this.detach(session);
+      this.ws.close(GOING_AWAY_CLOSE, 'gateway stopping');
+    };
     this.session = session;
     sessions.add(session);
     metrics.sessions.active.inc();

@@ -84,6 +84,8 @@ export class Session implements SessionEndpoint {
   private graceTimer: TimerHandle | undefined;
   /** Closes the socket when a newer registration of this session (a resume) fenced it. */
   onFenced: ((reason: string) => void) | undefined;
+  /** Set by the socket: close it as "going away" (process stop). */
+  onShutdown: (() => void) | undefined;
 
   constructor(
     private readonly services: SessionServices,
@@ -248,6 +250,16 @@ export class Session implements SessionEndpoint {
     this.delivery.stop();
     this.jobs.forget();
     this.onFenced?.(reason);
+  }
+
+  shutdown(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.clearGrace();
+    this.segmenter.close();
+    this.delivery.stop();
+    this.jobs.forget();
+    this.onShutdown?.();
   }
 
   /**
