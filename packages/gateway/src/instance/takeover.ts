@@ -10,7 +10,7 @@
  */
 import type { SessionOutbound } from '@lingua/protocol';
 import { jobTransition, nodeRelease, parseJobRecord, reserveRelease, type JobRecord } from '@lingua/store';
-import type { GatewayContext } from '../context.js';
+import type { GatewayContext, ReservationRef } from '../context.js';
 import { OPEN_STATES } from '../jobs/job-record.js';
 import { parseReservations, removeNode } from '../nodes/node-placement.js';
 
@@ -74,12 +74,29 @@ async function releaseNode(ctx: GatewayContext, deadId: string, nodeId: string):
     const removal = await removeNode(ctx, { nodeId, epoch, at: { poolId: pool, shard }, now });
     if (!removal.removed && removal.reason === 'stale') return false; // a newer registration sits there
     if (removal.removed) {
-      const lost = parseReservations(removal.reservations);
+      const lost = await liveSessionsOnly(ctx, deadId, parseReservations(removal.reservations));
       if (lost.length > 0) ctx.hooks.onReservationsLost(nodeId, lost, INSTANCE_LOST);
     }
   }
   const released = await nodeRelease(ctx.scripts, nodeKey, { epoch, now });
   return released.status === 'OK';
+}
+
+/**
+ * Reservations whose session lives on another instance: those sessions retry at once. Sessions of the dead
+ * instance itself are resolved by the session step (their events would only land in a dead inbox).
+ */
+async function liveSessionsOnly(
+  ctx: GatewayContext,
+  deadId: string,
+  refs: ReservationRef[],
+): Promise<ReservationRef[]> {
+  const ids = [...new Set(refs.map((r) => r.sessionId))];
+  const owners = await Promise.all(
+    ids.map((id) => ctx.redis.client.hget(ctx.keys.session(id).session, 'owner')),
+  );
+  const dead = new Set(ids.filter((_, i) => owners[i] === deadId));
+  return refs.filter((r) => !dead.has(r.sessionId));
 }
 
 /** Number of jobs resolved, or -1 when the session is not the dead instance's any more. */
