@@ -20,6 +20,7 @@ import { readIndexSnapshot } from './cache/index-snapshot.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext, GatewayPhase, JobSide, NodeLifecycleHooks, Router } from './context.js';
 import { drain } from './drain.js';
+import { sampleEventLoopLag, type EventLoopLagSampler } from './event-loop-lag.js';
 import { createClusterRuntime, type ClusterRuntime } from './instance/cluster-runtime.js';
 import { addHealthRoutes } from './http/health-routes.js';
 import { HttpRouter } from './http/router.js';
@@ -151,6 +152,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
   server.keepAliveTimeout = 5_000;
 
   let stopping: Promise<void> | undefined;
+  let loopLag: EventLoopLagSampler | undefined;
 
   const listen = (): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -163,6 +165,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
 
   const shutdown = async (): Promise<void> => {
     phase = 'stopped';
+    loopLag?.stop();
     upgrades.stop();
     nodes.stop();
     await nodes.closeAll(GOING_AWAY, 'gateway stopping');
@@ -208,6 +211,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
       await listen();
       upgrades.start();
       nodes.start();
+      loopLag = sampleEventLoopLag(metrics.eventLoopLag);
       phase = 'ready';
       logger.info(
         { port: (server.address() as AddressInfo).port, indexVersion: index.version },

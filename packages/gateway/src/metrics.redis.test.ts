@@ -21,11 +21,14 @@ forEachTopology('/metrics of a live gateway', (target) => {
     await gw.stop();
   });
 
-  it('lingua_ready is 1 once ready; Redis error and inbox probe counters are exported', async () => {
+  it('lingua_ready is 1 once ready; Redis error and inbox probe counters and the event-loop lag are exported', async () => {
     expect(await sample('lingua_ready ')).toBe(1);
     expect(await sample('lingua_inbox_probes_missed_total ')).toBe(0);
     expect(await sample('lingua_inbox_probe_lag_seconds ')).toBeGreaterThanOrEqual(0);
     expect(await sample('lingua_redis_errors_total{op="connection"}')).toBe(0);
+    await poll(async () => ((await sample('lingua_event_loop_lag_seconds_count ')) ?? 0) > 0, {
+      what: 'event-loop lag samples',
+    });
   });
 
   it('lingua_pool_ready_nodes counts ready nodes per pool, read by the sweep', async () => {

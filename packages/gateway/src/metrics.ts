@@ -65,6 +65,13 @@ export function createMetrics() {
     },
   });
 
+  const eventLoopLag = new Histogram({
+    name: 'lingua_event_loop_lag_seconds',
+    help: 'How late a timer due every 20 ms fires: event-loop stalls that every socket handling time includes',
+    buckets: [0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: r,
+  });
+
   const redis = {
     errors: new Counter({
       name: 'lingua_redis_errors_total',
@@ -287,6 +294,7 @@ export function createMetrics() {
   return {
     registry,
     health,
+    eventLoopLag,
     redis,
     inboxProbesMissed,
     nodes,
