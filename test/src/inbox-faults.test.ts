@@ -1,13 +1,14 @@
 /**
  * The reliable inbox under load, across gateway processes (standalone and Cluster): nodes on A, sessions on B,
  * so every job_assign crosses into A's inbox and every result into B's. Over 10,000 jobs per fault:
- * - the receiving instances' inbox subscribers are killed mid-stream (CLIENT KILL, as a network blip would);
+ * - the receiving instance's inbox subscriber is killed mid-stream, then every pub/sub connection (CLIENT KILL
+ *   TYPE pubsub), as a network blip would;
  * - Redis is paused mid-stream (CLIENT PAUSE: a subscriber that silently hears nothing for a while).
  * Every utterance index must resolve exactly once with its translation, and results must flow again within
  * the probe interval (LINGUA_INBOX_PROBE_MS) of the fault ending.
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { forEachTopology, pauseClients, poll } from '@lingua/testkit';
+import { forEachTopology, killPubSubClients, pauseClients, poll } from '@lingua/testkit';
 import { killClientsNamed, metric, startCluster, type TestCluster } from './support/cluster.js';
 import { PROBE_MS } from './support/env.js';
 import { RawNode } from './support/raw-node.js';
@@ -87,8 +88,10 @@ forEachTopology('inbox faults over 10,000 cross-instance jobs', (target) => {
   it('CLIENT KILL of the receiving instances’ inbox subscribers mid-stream: zero lost, zero duplicated', async () => {
     const replayedBefore = await metric(c.gw('gw-b'), 'lingua_inbox_replayed');
     await run([JOBS * 0.3, JOBS * 0.6], async (step) => {
-      // Results arrive in B's inbox, job_assigns in A's: kill one, then the other.
-      const killed = await killClientsNamed(target, step === 0 ? 'gw-b-inbox' : 'gw-a-inbox');
+      // First only the subscriber of B's inbox (where the results arrive), then CLIENT KILL TYPE pubsub on every
+      // node: A's inbox (job_assigns), B's again, and the index-event subscribers.
+      const killed =
+        step === 0 ? await killClientsNamed(target, 'gw-b-inbox') : await killPubSubClients(target);
       expect(killed).toBeGreaterThan(0);
       return 0;
     });
