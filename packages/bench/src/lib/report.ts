@@ -14,6 +14,8 @@ export interface BenchEnv {
   os: string;
   redis_version: string;
   commit: string;
+  /** Scheduling of the load generator when it shares the machine with what it measures. */
+  client_sched?: string;
 }
 
 /** What `--json <file>` holds: one scenario's figures and where they were measured. */

@@ -4,6 +4,8 @@
  * `--redis-url` points elsewhere). Sessions speak at R utterances/s in total (open loop; a session waits for
  * its previous utterance's resolution, so cuts never merge); nodes answer at once. `--gateway-url` uses a
  * running gateway instead (started with the env below, on the Redis of `--redis-url`), e.g. for profiling.
+ * Once the gateway runs, the simulator steps aside (SCHED_IDLE by default; `--client-sched`, see
+ * lib/client-priority.ts).
  *
  * Figures (both clocks are the bench process's):
  * - dispatch_*: the final frame sent by the client → job_assign received by the node. With
@@ -21,6 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { poll, startGateway, startRedisServer, uniquePrefix, type GatewayHandle } from '@lingua/testkit';
+import { stepAsideForServers } from '../lib/client-priority.js';
 import { countCalls, countScriptCalls, startCommandStats } from '../lib/commandstats.js';
 import { BenchError } from '../lib/errors.js';
 import { createProgress } from '../lib/progress.js';
@@ -74,6 +77,8 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
     const scrape = async (metric: string): Promise<Buckets> =>
       parseHistogram(await (await fetch(`${gateway.url}/metrics`)).text(), metric);
 
+    const clientSched = stepAsideForServers(flags);
+    say(`simulator priority: ${clientSched}`);
     say(`${nodeCount} nodes, ${sessionCount} sessions`);
     // Enough slots that capacity never refuses a job: this measures the path, not the queueing.
     const maxJobs = Math.max(4, Math.ceil((sessionCount * 2) / nodeCount));
@@ -155,7 +160,10 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
       duplicate_resolutions: duplicates,
       utterances_sent: sent,
     };
-    const report = buildReport('dispatch', figures, await collectEnv(redis));
+    const report = buildReport('dispatch', figures, {
+      ...(await collectEnv(redis)),
+      client_sched: clientSched,
+    });
     printFigures(
       report.figures,
       `dispatch: ${sessionCount} sessions × ${nodeCount} nodes, one gateway, loopback Redis, ${rate}/s`,

@@ -7,15 +7,15 @@
  *   3. first heartbeat (→ ready), settle, gateway RSS per idle connection;
  *   4. paced heartbeats at --hb-rate/s for --hb-seconds — handling and round-trip latency at a steady load;
  *   5. closed-loop heartbeats for --throughput-seconds — heartbeats/s, Redis commands per heartbeat.
- * The simulator lowers its own priority (--client-nice, default 10; 0 = off) after starting the gateway and
- * Redis, which keep normal priority.
+ * After starting the gateway and Redis (normal priority) the simulator steps aside: SCHED_IDLE by default
+ * (`--client-sched idle|nice|off`, `--client-nice N` for the nice fallback; lib/client-priority.ts says why).
  */
 import { readFile } from 'node:fs/promises';
-import { setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { startGateway, startRedisServer, uniquePrefix, type GatewayHandle } from '@lingua/testkit';
+import { stepAsideForServers } from '../lib/client-priority.js';
 import { countCalls, countScriptCalls, startCommandStats } from '../lib/commandstats.js';
 import { BenchError } from '../lib/errors.js';
 import { createProgress } from '../lib/progress.js';
@@ -54,14 +54,16 @@ export async function runNodesScenario(flags: Flags): Promise<BenchReport> {
         LINGUA_LOG_LEVEL: 'warn',
         LINGUA_NODE_READY_HEARTBEATS: '1',
         LINGUA_NODE_DEGRADE_HEARTBEATS: '1',
+        // Closed-loop heartbeats over a small fleet exceed the per-socket rate limit (100/s): not what we measure.
+        LINGUA_RATE_LIMIT_PER_S: '100000',
+        LINGUA_RATE_LIMIT_BURST: '100000',
       },
       readyTimeoutMs: 60_000,
       stopTimeoutMs: 120_000,
     });
     const gateway = gw;
-    // The load generator shares the cores with the system under test: let the gateway and Redis (started
-    // above at normal priority) win the CPU, so their figures are not the simulator's scheduling noise.
-    if (flags['client-nice'] !== '0') setPriority(intFlag(flags, 'client-nice', 10));
+    const clientSched = stepAsideForServers(flags);
+    say(`simulator priority: ${clientSched}`);
     const wsUrl = gateway.wsUrl('/ws/node');
     const scrape = async (metric: string): Promise<Buckets> =>
       parseHistogram(await (await fetch(`${gateway.url}/metrics`)).text(), metric);
@@ -133,7 +135,10 @@ export async function runNodesScenario(flags: Flags): Promise<BenchReport> {
       gateway_rss_idle_mib: rssIdle / 1_048_576,
       rss_per_conn_kib: (rssIdle - rssBefore) / n / 1_024,
     };
-    const report = buildReport('nodes', figures, await collectEnv(redis));
+    const report = buildReport('nodes', figures, {
+      ...(await collectEnv(redis)),
+      client_sched: clientSched,
+    });
     printFigures(report.figures, `nodes: ${n} simulated nodes, one gateway, loopback Redis`);
     return report;
   } finally {
