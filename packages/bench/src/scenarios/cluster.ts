@@ -23,9 +23,12 @@
  * - dispatch_gateway_p99_ms / result_gateway_p99_ms: the gateways' own share (their histograms): session side cut →
  *   assign published; node side job_result read → result published;
  * - lost: utterances accepted and never resolved; duplicated: resolutions beyond the first (both must be 0);
+ * - cpu_ms_per_job_*: CPU time each gateway process used in the window ÷ jobs (stable where latency is not: it
+ *   does not depend on what else runs on the machine);
  * - redis_scripts_per_job / redis_cmds_per_job: INFO commandstats delta ÷ jobs (scripts: select-reserve, job-open,
  *   inbox-publish on the way there; job-transition, inbox-publish, reserve-release on the way back = 6).
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -120,11 +123,14 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
     const dispatchBefore = await scrape(s, DISPATCH_METRIC);
     const resultBefore = await scrape(n, RESULT_METRIC);
     const stats = await startCommandStats(redis);
+    const cpuBefore = [cpuMs(s.pid), cpuMs(n.pid)];
     const started = performance.now();
     const sent = await drive(sessions, rate, seconds * 1_000, 'measure');
     await Promise.race([Promise.all(sessions.map((x) => x.idle())), delay(10_000)]);
     const elapsedS = (performance.now() - started) / 1_000;
     const delta = await stats.delta();
+    const cpuSessionSide = cpuMs(s.pid) - (cpuBefore[0] as number);
+    const cpuNodeSide = cpuMs(n.pid) - (cpuBefore[1] as number);
     const dispatchGw = diffBuckets(dispatchBefore, await scrape(s, DISPATCH_METRIC));
     const resultGw = diffBuckets(resultBefore, await scrape(n, RESULT_METRIC));
 
@@ -192,6 +198,8 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
       inbox_relay_p99_ms: inboxRelay.p99_ms,
       inbox_relay_lost: inboxRelay.lost,
       ratio_transport_p99_vs_socketio: ratio(inboxRelay.p99_ms, peer.p99_ms),
+      cpu_ms_per_job_session_side: cpuSessionSide / jobs,
+      cpu_ms_per_job_node_side: cpuNodeSide / jobs,
       redis_scripts_per_job: countScriptCalls(delta) / jobs,
       redis_cmds_per_job: countCalls(delta) / jobs,
       utterances_sent: sent,
@@ -212,6 +220,21 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
     await Promise.all(gateways.map((g) => g.stop().catch(() => undefined)));
     redis.disconnect();
     await redisServer?.stop();
+  }
+}
+
+/**
+ * CPU time (user + system) a process has used, in ms, from /proc (Linux); NaN elsewhere. Per job it shows the
+ * gateways' cost independently of what else shares the machine.
+ */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat(5); after the command they are at 11 and 12 (0-based).
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000) / 100;
+  } catch {
+    return Number.NaN;
   }
 }
 
