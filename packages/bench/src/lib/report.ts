@@ -54,9 +54,11 @@ export function buildReport(scenario: string, figures: Figures, env: BenchEnv): 
 
 /** Writes the report as pretty JSON; a figure that could not be measured (NaN) becomes `null`. */
 export async function writeJsonReport(file: string, report: BenchReport): Promise<void> {
+  // `npm run bench` runs in the bench package's folder; a relative path means where the user typed it.
+  const target = path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
   try {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, `${JSON.stringify(report, null, 2)}\n`);
   } catch (err) {
     throw new BenchError('REPORT_WRITE_FAILED', `cannot write ${file}: ${String(err)}`, { cause: err });
   }
