@@ -40,15 +40,13 @@ import { Redis } from 'ioredis';
 import { poll, startGateway, startRedisServer, uniquePrefix, type GatewayHandle } from '@lingua/testkit';
 import { countCalls, countScriptCalls, startCommandStats } from '../lib/commandstats.js';
 import { stepAsideForServers } from '../lib/client-priority.js';
-import { BenchError } from '../lib/errors.js';
-import { createProgress } from '../lib/progress.js';
+import { intFlag, type Flags } from '../lib/flags.js';
 import { buildReport, collectEnv, printFigures, type BenchReport } from '../lib/report.js';
 import { percentiles, ratio, type Figures } from '../lib/stats.js';
 import { measureInboxRelay } from '../peers/inbox-relay.js';
 import { measureSocketIoRelay } from '../peers/socketio-relay.js';
-import { SimJobNode, SimSession, type TimesBook } from './dispatch-sim.js';
+import { driveOpenLoop, SimJobNode, SimSession, type TimesBook } from './dispatch-sim.js';
 import { diffBuckets, histogramQuantile, parseHistogram, type Buckets } from './prom-histogram.js';
-import type { Flags } from './nodes.js';
 
 /** Session side: cut → job_assign handed over (here: published to the node side's inbox). */
 const DISPATCH_METRIC = 'lingua_job_dispatch_duration_seconds';
@@ -123,7 +121,7 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
     }
 
     say(`warm-up: ${rate}/s for ${warmupSeconds} s`);
-    await drive(sessions, rate, warmupSeconds * 1_000, 'warm-up');
+    await driveOpenLoop(sessions, rate, warmupSeconds * 1_000, 'warm-up', 'cluster');
     await Promise.all(sessions.map((x) => x.idle()));
     const warmKeys = new Set(book.keys());
 
@@ -135,7 +133,7 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
     const stats = await startCommandStats(redis);
     const cpuBefore = [cpuMs(s.pid), cpuMs(n.pid)];
     const started = performance.now();
-    const sent = await drive(sessions, rate, seconds * 1_000, 'measure');
+    const sent = await driveOpenLoop(sessions, rate, seconds * 1_000, 'measure', 'cluster');
     await Promise.race([Promise.all(sessions.map((x) => x.idle())), delay(10_000)]);
     const elapsedS = (performance.now() - started) / 1_000;
     const delta = await stats.delta();
@@ -296,51 +294,4 @@ function assignEnvelopeBytes(): number {
     frame: assign,
   };
   return Buffer.byteLength(`m${JSON.stringify(envelope)}`);
-}
-
-/** Open-loop pacing: each tick, as many idle sessions speak as the schedule says are due. */
-async function drive(
-  sessions: SimSession[],
-  ratePerS: number,
-  durationMs: number,
-  label: string,
-): Promise<number> {
-  const started = performance.now();
-  const progress = createProgress({ label, total: Math.round((ratePerS * durationMs) / 1_000) });
-  let sent = 0;
-  let cursor = 0;
-  let starved = 0;
-  for (;;) {
-    const elapsed = performance.now() - started;
-    if (elapsed >= durationMs) break;
-    const due = Math.floor((elapsed / 1_000) * ratePerS);
-    let tries = 0;
-    while (sent < due && tries < sessions.length) {
-      const s = sessions[cursor++ % sessions.length] as SimSession;
-      tries++;
-      if (s.busy) continue;
-      s.speak();
-      sent++;
-    }
-    if (sent < due) starved++;
-    progress.update(sent);
-    await delay(1);
-  }
-  progress.stop();
-  if (starved > durationMs / 10) {
-    process.stderr.write(
-      `[cluster] ${label}: all sessions busy in ${starved} ticks; the rate was not reached\n`,
-    );
-  }
-  return sent;
-}
-
-function intFlag(flags: Flags, name: string, def: number): number {
-  const raw = flags[name];
-  if (raw === undefined) return def;
-  const v = Number(raw);
-  if (!Number.isSafeInteger(v) || v <= 0) {
-    throw new BenchError('BAD_ARGUMENT', `--${name} must be a positive integer, got "${raw}"`);
-  }
-  return v;
 }

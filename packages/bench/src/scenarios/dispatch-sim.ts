@@ -8,7 +8,9 @@
  * - A node answers every job_assign at once with a job_result, stamping receipt and answer.
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import { WebSocket } from 'ws';
+import { createProgress } from '../lib/progress.js';
 
 const SERVICES = [
   { service_id: 'asr-1', type: 'asr', device: 'gpu', status: 'running' },
@@ -234,4 +236,45 @@ export class SimSession {
       idle?.();
     }
   }
+}
+
+/**
+ * Open-loop pacing: every tick, as many idle sessions speak as the schedule says are due. A session is busy
+ * until its utterance resolves. Returns how many utterances were sent.
+ */
+export async function driveOpenLoop(
+  sessions: SimSession[],
+  ratePerS: number,
+  durationMs: number,
+  label: string,
+  scenario: string,
+): Promise<number> {
+  const started = performance.now();
+  const progress = createProgress({ label, total: Math.round((ratePerS * durationMs) / 1_000) });
+  let sent = 0;
+  let cursor = 0;
+  let starved = 0;
+  for (;;) {
+    const elapsed = performance.now() - started;
+    if (elapsed >= durationMs) break;
+    const due = Math.floor((elapsed / 1_000) * ratePerS);
+    let tries = 0;
+    while (sent < due && tries < sessions.length) {
+      const s = sessions[cursor++ % sessions.length] as SimSession;
+      tries++;
+      if (s.busy) continue;
+      s.speak();
+      sent++;
+    }
+    if (sent < due) starved++;
+    progress.update(sent);
+    await delay(1);
+  }
+  progress.stop();
+  if (starved > durationMs / 10) {
+    process.stderr.write(
+      `[${scenario}] ${label}: all sessions busy in ${starved} ticks; the rate was not reached\n`,
+    );
+  }
+  return sent;
 }

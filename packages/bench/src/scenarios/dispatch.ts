@@ -25,13 +25,11 @@ import { Redis } from 'ioredis';
 import { poll, startGateway, startRedisServer, uniquePrefix, type GatewayHandle } from '@lingua/testkit';
 import { stepAsideForServers } from '../lib/client-priority.js';
 import { countCalls, countScriptCalls, startCommandStats } from '../lib/commandstats.js';
-import { BenchError } from '../lib/errors.js';
-import { createProgress } from '../lib/progress.js';
+import { intFlag, type Flags } from '../lib/flags.js';
 import { buildReport, collectEnv, printFigures, type BenchReport } from '../lib/report.js';
 import { percentiles, type Figures } from '../lib/stats.js';
-import { SimJobNode, SimSession, type TimesBook } from './dispatch-sim.js';
+import { driveOpenLoop, SimJobNode, SimSession, type TimesBook } from './dispatch-sim.js';
 import { diffBuckets, histogramQuantile, parseHistogram, type Buckets } from './prom-histogram.js';
-import type { Flags } from './nodes.js';
 
 const DISPATCH_METRIC = 'lingua_job_dispatch_duration_seconds';
 const RESULT_METRIC = 'lingua_job_result_duration_seconds';
@@ -105,7 +103,7 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
     }
 
     say(`warm-up: ${rate}/s for ${warmupSeconds} s`);
-    await drive(sessions, rate, warmupSeconds * 1_000, 'warm-up');
+    await driveOpenLoop(sessions, rate, warmupSeconds * 1_000, 'warm-up', 'dispatch');
     await Promise.all(sessions.map((s) => s.idle()));
     const warmKeys = new Set(book.keys());
 
@@ -114,7 +112,7 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
     const resultBefore = await scrape(RESULT_METRIC);
     const stats = await startCommandStats(redis);
     const started = performance.now();
-    const sent = await drive(sessions, rate, seconds * 1_000, 'measure');
+    const sent = await driveOpenLoop(sessions, rate, seconds * 1_000, 'measure', 'dispatch');
     await Promise.all(sessions.map((s) => s.idle()));
     const elapsedS = (performance.now() - started) / 1_000;
     // The result path releases the reservation after routing the result: let those last scripts land.
@@ -178,58 +176,8 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
   }
 }
 
-/**
- * Open-loop pacing: every tick, as many idle sessions speak as the schedule says are due. A session is busy
- * until its utterance resolves. Returns how many utterances were sent.
- */
-async function drive(
-  sessions: SimSession[],
-  ratePerS: number,
-  durationMs: number,
-  label: string,
-): Promise<number> {
-  const started = performance.now();
-  const progress = createProgress({ label, total: Math.round((ratePerS * durationMs) / 1_000) });
-  let sent = 0;
-  let cursor = 0;
-  let starved = 0;
-  for (;;) {
-    const elapsed = performance.now() - started;
-    if (elapsed >= durationMs) break;
-    const due = Math.floor((elapsed / 1_000) * ratePerS);
-    let tries = 0;
-    while (sent < due && tries < sessions.length) {
-      const s = sessions[cursor++ % sessions.length] as SimSession;
-      tries++;
-      if (s.busy) continue;
-      s.speak();
-      sent++;
-    }
-    if (sent < due) starved++;
-    progress.update(sent);
-    await delay(1);
-  }
-  progress.stop();
-  if (starved > durationMs / 10) {
-    process.stderr.write(
-      `[dispatch] ${label}: all sessions busy in ${starved} ticks; the rate was not reached\n`,
-    );
-  }
-  return sent;
-}
-
 /** A gateway somebody else started (profiling runs): `--gateway-url http://host:port`, same env as above. */
 function externalGateway(url: string): { url: string; wsUrl(path: string): string } {
   const base = url.replace(/\/$/, '');
   return { url: base, wsUrl: (path) => `${base.replace(/^http/, 'ws')}${path}` };
-}
-
-function intFlag(flags: Flags, name: string, def: number): number {
-  const raw = flags[name];
-  if (raw === undefined) return def;
-  const v = Number(raw);
-  if (!Number.isSafeInteger(v) || v <= 0) {
-    throw new BenchError('BAD_ARGUMENT', `--${name} must be a positive integer, got "${raw}"`);
-  }
-  return v;
 }

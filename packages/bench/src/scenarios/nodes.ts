@@ -18,13 +18,14 @@ import { startGateway, startRedisServer, uniquePrefix, type GatewayHandle } from
 import { stepAsideForServers } from '../lib/client-priority.js';
 import { countCalls, countScriptCalls, startCommandStats } from '../lib/commandstats.js';
 import { BenchError } from '../lib/errors.js';
+import { intFlag, type Flags } from '../lib/flags.js';
 import { createProgress } from '../lib/progress.js';
 import { buildReport, collectEnv, printFigures, type BenchReport } from '../lib/report.js';
 import { percentiles, type Figures } from '../lib/stats.js';
 import { SimNode, runPool } from './node-fleet.js';
 import { diffBuckets, histogramQuantile, parseHistogram, type Buckets } from './prom-histogram.js';
 
-export type Flags = Readonly<Record<string, string | undefined>>;
+export type { Flags } from '../lib/flags.js';
 
 const REGISTER_METRIC = 'lingua_node_register_duration_seconds';
 const HEARTBEAT_METRIC = 'lingua_node_heartbeat_duration_seconds';
@@ -210,14 +211,4 @@ async function rssBytes(pid: number): Promise<number> {
   const kib = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
   if (kib === undefined) throw new BenchError('BAD_ARGUMENT', `no VmRSS for pid ${pid}`);
   return Number(kib) * 1_024;
-}
-
-function intFlag(flags: Flags, name: string, def: number): number {
-  const raw = flags[name];
-  if (raw === undefined) return def;
-  const v = Number(raw);
-  if (!Number.isSafeInteger(v) || v <= 0) {
-    throw new BenchError('BAD_ARGUMENT', `--${name} must be a positive integer, got "${raw}"`);
-  }
-  return v;
 }
