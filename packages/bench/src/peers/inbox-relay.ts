@@ -8,13 +8,11 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
-import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WebSocket } from 'ws';
 import { BenchError } from '../lib/errors.js';
-import { percentiles } from '../lib/stats.js';
 import type { InboxRelayServerOptions } from './inbox-relay-server-main.js';
-import type { RelayFigures } from './socketio-relay.js';
+import { measureRelay, type RelayFigures, type RelayPayload } from './relay-measure.js';
 
 export interface InboxRelayOptions {
   redisUrl: string;
@@ -23,14 +21,6 @@ export interface InboxRelayOptions {
   messageBytes: number;
   drainTimeoutMs?: number;
 }
-
-interface Payload {
-  s: number;
-  t: number;
-  p: string;
-}
-
-const WARMUP_TIMEOUT_MS = 10_000;
 
 export async function measureInboxRelay(opts: InboxRelayOptions): Promise<RelayFigures> {
   const total = Math.max(1, Math.round((opts.ratePerS * opts.durationMs) / 1000));
@@ -51,77 +41,20 @@ export async function measureInboxRelay(opts: InboxRelayOptions): Promise<RelayF
     sockets.push(receiver);
     const sender = await connect(source.port);
     sockets.push(sender);
-    return await run(sender, receiver, total, opts);
+    return await measureRelay(
+      {
+        send: (payload) => sender.send(JSON.stringify(payload)),
+        onReceive: (handler) =>
+          receiver.on('message', (data) => handler(JSON.parse(String(data)) as RelayPayload)),
+      },
+      total,
+      opts,
+      'inbox relay',
+    );
   } finally {
     for (const s of sockets) s.terminate();
     await Promise.all(children.map((c) => c.close()));
   }
-}
-
-async function run(
-  sender: WebSocket,
-  receiver: WebSocket,
-  total: number,
-  opts: InboxRelayOptions,
-): Promise<RelayFigures> {
-  const seen = new Uint8Array(total);
-  const latencies: number[] = [];
-  let warm = false;
-  let allReceived: () => void = () => {};
-  const done = new Promise<void>((resolve) => (allReceived = resolve));
-  receiver.on('message', (data) => {
-    const now = performance.now();
-    const payload = JSON.parse(String(data)) as Payload;
-    if (payload.s < 0) {
-      warm = true;
-      return;
-    }
-    if (payload.s >= total || seen[payload.s] === 1) return;
-    seen[payload.s] = 1;
-    latencies.push(now - payload.t);
-    if (latencies.length === total) allReceived();
-  });
-
-  const warmDeadline = performance.now() + WARMUP_TIMEOUT_MS;
-  while (!warm) {
-    if (performance.now() > warmDeadline) {
-      throw new BenchError(
-        'RELAY_SETUP_FAILED',
-        `no warm-up message crossed the inbox relay in ${WARMUP_TIMEOUT_MS} ms`,
-      );
-    }
-    sender.send(JSON.stringify({ s: -1, t: performance.now(), p: '' } satisfies Payload));
-    await delay(50);
-  }
-
-  const overhead = JSON.stringify({ s: total, t: 123456.789012, p: '' } satisfies Payload).length;
-  const pad = 'x'.repeat(Math.max(0, opts.messageBytes - overhead));
-  const intervalMs = 1000 / opts.ratePerS;
-  const startedAt = performance.now();
-  let sent = 0;
-  while (sent < total) {
-    const due = Math.min(total, Math.floor((performance.now() - startedAt) / intervalMs) + 1);
-    for (; sent < due; sent++) {
-      sender.send(JSON.stringify({ s: sent, t: performance.now(), p: pad } satisfies Payload));
-    }
-    if (sent < total) await delay(Math.max(0, startedAt + sent * intervalMs - performance.now()));
-  }
-  const sendingMs = Math.max(performance.now() - startedAt, intervalMs);
-  const drain = new AbortController();
-  await Promise.race([
-    done,
-    delay(opts.drainTimeoutMs ?? 2000, undefined, { signal: drain.signal }).catch(() => undefined),
-  ]);
-  drain.abort();
-  const [p50, p99] = percentiles(latencies, [50, 99]) as [number, number];
-  return {
-    sent,
-    received: latencies.length,
-    lost: sent - latencies.length,
-    p50_ms: p50,
-    p99_ms: p99,
-    rate_per_s: (sent * 1000) / sendingMs,
-  };
 }
 
 function connect(port: number): Promise<WebSocket> {

@@ -3,10 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { setTimeout as delay } from 'node:timers/promises';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { BenchError } from '../lib/errors.js';
-import { percentiles } from '../lib/stats.js';
+import { measureRelay, type RelayFigures } from './relay-measure.js';
 import {
   RELAY_EVENT,
   type RelayAdapterKind,
@@ -15,6 +14,7 @@ import {
 } from './socketio-relay-server.js';
 
 export type { RelayAdapterKind } from './socketio-relay-server.js';
+export type { RelayFigures } from './relay-measure.js';
 
 export interface RelayOptions {
   /** Standalone Redis, e.g. `redis://127.0.0.1:6379`. */
@@ -30,26 +30,6 @@ export interface RelayOptions {
   onProgress?: (sent: number, total: number) => void;
 }
 
-export interface RelayFigures {
-  sent: number;
-  received: number;
-  lost: number;
-  p50_ms: number;
-  p99_ms: number;
-  /** Messages sent per second over the sending window (shows whether the pacer kept up). */
-  rate_per_s: number;
-}
-
-interface RelayPayload {
-  /** Sequence number; -1 for warm-up messages that are not measured. */
-  s: number;
-  /** performance.now() at send, read again at receipt in this same process. */
-  t: number;
-  p: string;
-}
-
-const WARMUP_TIMEOUT_MS = 10_000;
-const WARMUP_INTERVAL_MS = 50;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
@@ -74,87 +54,19 @@ export async function measureSocketIoRelay(opts: RelayOptions): Promise<RelayFig
       startRelayServerProcess({ ...serverOpts, role: 'sink' }),
     ]);
     const [sender, receiver] = await allStarted(clients, [connect(source.port), connect(sink.port)]);
-    return await run(sender, receiver, total, opts);
+    return await measureRelay(
+      {
+        send: (payload) => sender.emit(RELAY_EVENT, payload),
+        onReceive: (handler) => receiver.on(RELAY_EVENT, handler),
+      },
+      total,
+      opts,
+      'socket.io relay',
+    );
   } finally {
     for (const client of clients) client.disconnect();
     await Promise.all(servers.map((server) => server.close()));
   }
-}
-
-async function run(
-  sender: Socket,
-  receiver: Socket,
-  total: number,
-  opts: RelayOptions,
-): Promise<RelayFigures> {
-  const seen = new Uint8Array(total);
-  const latencies: number[] = [];
-  let warm = false;
-  let allReceived: () => void = () => {};
-  const done = new Promise<void>((resolve) => (allReceived = resolve));
-
-  receiver.on(RELAY_EVENT, (payload: RelayPayload) => {
-    const now = performance.now();
-    if (payload.s < 0) {
-      warm = true;
-      return;
-    }
-    if (payload.s >= total || seen[payload.s] === 1) return;
-    seen[payload.s] = 1;
-    latencies.push(now - payload.t);
-    if (latencies.length === total) allReceived();
-  });
-
-  // Pub/sub drops what is published before the sink's subscription is live: relay until one arrives.
-  const warmDeadline = performance.now() + WARMUP_TIMEOUT_MS;
-  while (!warm) {
-    if (performance.now() > warmDeadline) {
-      throw new BenchError(
-        'RELAY_SETUP_FAILED',
-        `no warm-up message crossed the relay in ${WARMUP_TIMEOUT_MS} ms`,
-      );
-    }
-    sender.emit(RELAY_EVENT, { s: -1, t: performance.now(), p: '' } satisfies RelayPayload);
-    await delay(WARMUP_INTERVAL_MS);
-  }
-
-  const pad = 'x'.repeat(Math.max(0, opts.messageBytes - payloadOverhead(total)));
-  const intervalMs = 1000 / opts.ratePerS;
-  const startedAt = performance.now();
-  let sent = 0;
-  // Catch-up pacing: each wake-up sends every message that is due, so timer granularity (≈1 ms) does not
-  // lower the rate; the loop ends once `total` messages are out.
-  while (sent < total) {
-    const due = Math.min(total, Math.floor((performance.now() - startedAt) / intervalMs) + 1);
-    for (; sent < due; sent++) {
-      sender.emit(RELAY_EVENT, { s: sent, t: performance.now(), p: pad } satisfies RelayPayload);
-    }
-    opts.onProgress?.(sent, total);
-    if (sent < total) await delay(Math.max(0, startedAt + sent * intervalMs - performance.now()));
-  }
-  const sendingMs = Math.max(performance.now() - startedAt, intervalMs);
-
-  const drain = new AbortController();
-  await Promise.race([
-    done,
-    delay(opts.drainTimeoutMs ?? 2000, undefined, { signal: drain.signal }).catch(() => undefined),
-  ]);
-  drain.abort();
-
-  const [p50, p99] = percentiles(latencies, [50, 99]) as [number, number];
-  return {
-    sent,
-    received: latencies.length,
-    lost: sent - latencies.length,
-    p50_ms: p50,
-    p99_ms: p99,
-    rate_per_s: (sent * 1000) / sendingMs,
-  };
-}
-
-/** JSON length of a payload without padding, with the widest sequence and a typical timestamp. */
-function payloadOverhead(total: number): number {
-  return JSON.stringify({ s: total, t: 123456.789012, p: '' } satisfies RelayPayload).length;
 }
 
 async function connect(port: number): Promise<Socket> {
