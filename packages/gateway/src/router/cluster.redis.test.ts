@@ -8,24 +8,8 @@ import type { JobAssign } from '@lingua/protocol';
 import { forEachTopology, poll, uniquePrefix } from '@lingua/testkit';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
 import { ScriptedNode, type Behaviour } from '../testing/scripted-node.js';
-import { TestClient, type Frame } from '../testing/test-client.js';
+import { SILENT_PCM_20MS, TestClient, utteranceFrame, type Frame } from '../testing/test-client.js';
 import { TestNode } from '../testing/test-node.js';
-
-const PCM = Buffer.alloc(640).toString('base64');
-
-function utterance(sessionId: string, index: number) {
-  return {
-    type: 'utterance',
-    session_id: sessionId,
-    utterance_index: index,
-    manual_cut: true,
-    src_lang: 'zh',
-    tgt_lang: 'en',
-    audio: PCM,
-    audio_format: 'pcm16',
-    sample_rate: 16_000,
-  };
-}
 
 forEachTopology('cluster router', (target) => {
   let a: TestGateway;
@@ -78,7 +62,7 @@ forEachTopology('cluster router', (target) => {
       return { kind: 'result', delayMs: 20 };
     });
     const c = await client(b);
-    c.send(utterance(c.sessionId, 0));
+    c.send(utteranceFrame(c.sessionId, 0));
     expect(await c.next('asr_partial')).toMatchObject({ utterance_index: 0, text: 'partial' });
     expect(await c.next('translation_result')).toMatchObject({ utterance_index: 0, text_translated: 'tr 0' });
     expect(n.assigns).toHaveLength(1);
@@ -93,11 +77,11 @@ forEachTopology('cluster router', (target) => {
       ++calls === 1 ? { kind: 'fail', code: 'NMT_TIMEOUT' } : { kind: 'silent' },
     );
     const c = await client(b);
-    c.send(utterance(c.sessionId, 0));
+    c.send(utteranceFrame(c.sessionId, 0));
     const err = await c.next('error');
     expect(err).toMatchObject({ code: 'NMT_TIMEOUT' });
     expect(await c.next('missing_result')).toMatchObject({ utterance_index: 0, reason: 'job_failed' });
-    c.send(utterance(c.sessionId, 1));
+    c.send(utteranceFrame(c.sessionId, 1));
     await n.waitForAssigns(2);
     c.send({ type: 'session_close', session_id: c.sessionId, reason: 'done' });
     expect(await c.next('missing_result')).toMatchObject({ utterance_index: 1, reason: 'session_closed' });
@@ -135,7 +119,7 @@ forEachTopology('cluster router', (target) => {
       src_lang: 'zh',
       tgt_lang: 'en',
       pipeline: { use_asr: true, use_nmt: true, use_tts: false },
-      audio: PCM,
+      audio: SILENT_PCM_20MS,
       audio_format: 'pcm16',
       sample_rate: 16_000,
       trace_id: 't',
@@ -158,7 +142,7 @@ forEachTopology('cluster router', (target) => {
     });
     const c = await client(b);
     const token = String(c.received.find((f) => f.type === 'session_init_ack')?.resume_token);
-    for (let i = 0; i < 4; i++) c.send(utterance(c.sessionId, i));
+    for (let i = 0; i < 4; i++) c.send(utteranceFrame(c.sessionId, i));
     await n.waitForAssigns(4);
     n.sendResult(held[0] as JobAssign);
     await c.next('translation_result', (f) => f.utterance_index === 0);
@@ -184,7 +168,7 @@ forEachTopology('cluster router', (target) => {
     await poll(async () => (await a.ctx.redis.client.xlen(a.ctx.keys.session(c.sessionId).out)) === 0, {
       what: 'out entries acknowledged',
     });
-    r.send(utterance(c.sessionId, 4));
+    r.send(utteranceFrame(c.sessionId, 4));
     await n.waitForAssigns(5);
     n.sendResult(n.assigns[4] as JobAssign);
     await r.next('translation_result', (f) => f.utterance_index === 4);

@@ -10,12 +10,12 @@ import { WebSocket } from 'ws';
 import { forEachTopology, poll, uniquePrefix } from '@lingua/testkit';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
 import { ScriptedNode } from '../testing/scripted-node.js';
+import { utteranceFrame } from '../testing/test-client.js';
 
 const PROBE_MS = 600;
 const JOBS = 10_000;
 const SESSIONS = 4;
 const WINDOW = 100;
-const PCM = Buffer.alloc(640).toString('base64');
 
 /** A session socket that pipelines `utterance` frames and counts resolutions per index. */
 class Pump {
@@ -60,19 +60,7 @@ class Pump {
     const deadline = Date.now() + 120_000;
     while (this.count.size < n) {
       while (next < n && next - this.count.size < WINDOW) {
-        this.ws.send(
-          JSON.stringify({
-            type: 'utterance',
-            session_id: this.sessionId,
-            utterance_index: next++,
-            manual_cut: true,
-            src_lang: 'zh',
-            tgt_lang: 'en',
-            audio: PCM,
-            audio_format: 'pcm16',
-            sample_rate: 16_000,
-          }),
-        );
+        this.ws.send(JSON.stringify(utteranceFrame(this.sessionId, next++)));
       }
       if (Date.now() > deadline) throw new Error(`${this.count.size}/${n} resolved`);
       await new Promise<void>((resolve) => {

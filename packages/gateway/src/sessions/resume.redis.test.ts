@@ -7,20 +7,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { forEachTopology, poll, uniquePrefix } from '@lingua/testkit';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
 import { ScriptedNode } from '../testing/scripted-node.js';
-import { TestClient } from '../testing/test-client.js';
-
-const PCM = Buffer.alloc(640).toString('base64');
-const utterance = (sessionId: string, index: number) => ({
-  type: 'utterance',
-  session_id: sessionId,
-  utterance_index: index,
-  manual_cut: true,
-  src_lang: 'zh',
-  tgt_lang: 'en',
-  audio: PCM,
-  audio_format: 'pcm16',
-  sample_rate: 16_000,
-});
+import { TestClient, utteranceFrame } from '../testing/test-client.js';
 
 forEachTopology('session resume', (target) => {
   let a: TestGateway;
@@ -61,7 +48,7 @@ forEachTopology('session resume', (target) => {
 
   it('a job that times out while the socket is gone is replayed as its missing_result after the resume', async () => {
     const { c, token } = await session(a);
-    c.send(utterance(c.sessionId, 0));
+    c.send(utteranceFrame(c.sessionId, 0));
     await poll(async () => (await jobState(a, c.sessionId)).length === 1, { what: 'job opened' });
     c.ws.terminate();
     await poll(async () => (await jobState(a, c.sessionId))[0] === 'TIMED_OUT', {

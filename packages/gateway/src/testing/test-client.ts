@@ -8,6 +8,23 @@ import { encodeOpusPlanA, type SessionInit } from '@lingua/protocol';
 
 export type Frame = { type: string; [k: string]: unknown };
 
+export const SILENT_PCM_20MS = Buffer.alloc(640).toString('base64');
+
+/** A client-cut `utterance` frame: 20 ms of silent pcm16, zh→en, manual cut. */
+export function utteranceFrame(sessionId: string, index: number): Frame {
+  return {
+    type: 'utterance',
+    session_id: sessionId,
+    utterance_index: index,
+    manual_cut: true,
+    src_lang: 'zh',
+    tgt_lang: 'en',
+    audio: SILENT_PCM_20MS,
+    audio_format: 'pcm16',
+    sample_rate: 16_000,
+  };
+}
+
 export class TestClient {
   readonly ws: WebSocket;
   /** Every frame received, in order. */
