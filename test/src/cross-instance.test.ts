@@ -198,7 +198,7 @@ forEachTopology('cross-instance', (target) => {
     await first.until(() => first.resolved >= 5, 10_000, 'some results before the drop');
     first.terminate();
     const again = track(
-      await RawSession.open(url('gw-a', '/ws/session'), { session_id: first.sessionId, token: first.token }),
+      await RawSession.open(url('gw-a', '/ws/session'), first.resumeRequest()),
     );
     expect(again.frames[0]).toMatchObject({
       type: 'session_init_ack',

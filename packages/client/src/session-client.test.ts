@@ -170,7 +170,7 @@ describe('SessionClient', () => {
     expect(chunk.seq).toBe(0);
   });
 
-  it('reconnects after a drop and resumes the session with its token; seq carries on', async () => {
+  it('reconnects after a drop and resumes the session with its token and cursor; seq carries on', async () => {
     const { client, conn } = await connected();
     client.sendAudio(Uint8Array.from([1]));
     await conn.next('audio_chunk');
@@ -190,10 +190,14 @@ describe('SessionClient', () => {
     ]);
     conn2.send(result('sess-1', 0));
     await client.waitForAllResolved(2000);
-    // The next resume presents the newest token.
+    // The next resume presents the newest token and the last index the client holds (nothing to replay twice).
     conn2.ws.terminate();
     const conn3 = await gateway.nextConnection();
-    expect((await conn3.next('session_init')).resume).toEqual({ session_id: 'sess-1', token: 'tok-2' });
+    expect((await conn3.next('session_init')).resume).toEqual({
+      session_id: 'sess-1',
+      token: 'tok-2',
+      received_through: 0,
+    });
   });
 
   it('falls back to a new session when the gateway does not resume', async () => {

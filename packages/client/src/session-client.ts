@@ -131,6 +131,8 @@ export class SessionClient extends EventEmitter<SessionClientEvents> {
   private currentAck: SessionInitAck | undefined;
   private resumeToken: string | undefined;
   private resumingFrom: string | undefined;
+  /** Highest utterance index resolved on the current session: sent on resume so nothing held is replayed. */
+  private receivedThrough: number | undefined;
   private traceId: string | undefined;
   private seq = 0;
   private queue: QueuedFrame[] = [];
@@ -264,7 +266,11 @@ export class SessionClient extends EventEmitter<SessionClientEvents> {
     const previous = this.currentAck;
     const resume =
       (o.resume ?? true) && previous !== undefined && this.resumeToken !== undefined
-        ? { session_id: previous.session_id, token: this.resumeToken }
+        ? {
+            session_id: previous.session_id,
+            token: this.resumeToken,
+            ...(this.receivedThrough !== undefined ? { received_through: this.receivedThrough } : {}),
+          }
         : undefined;
     this.resumingFrom = resume?.session_id;
     if (resume === undefined || this.traceId === undefined) this.traceId = o.traceId ?? randomUUID();
@@ -371,11 +377,13 @@ export class SessionClient extends EventEmitter<SessionClientEvents> {
         this.onAck(msg);
         return;
       case 'translation_result':
+        this.noteResolved(msg);
         this.utterances.resolve(msg, now);
         this.results.push(msg);
         this.emit('result', msg);
         return;
       case 'missing_result':
+        this.noteResolved(msg);
         this.utterances.resolve(msg, now);
         this.missing.push(msg);
         this.emit('missing', msg);
@@ -401,6 +409,11 @@ export class SessionClient extends EventEmitter<SessionClientEvents> {
     }
   }
 
+  private noteResolved(msg: TranslationResult | MissingResult): void {
+    if (msg.session_id !== this.currentAck?.session_id) return;
+    this.receivedThrough = Math.max(this.receivedThrough ?? -1, msg.utterance_index);
+  }
+
   private onAck(ack: SessionInitAck): void {
     if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
@@ -408,6 +421,7 @@ export class SessionClient extends EventEmitter<SessionClientEvents> {
     const resumingFrom = this.resumingFrom;
     this.resumingFrom = undefined;
     this.currentAck = ack;
+    if (ack.session_id !== previous?.session_id) this.receivedThrough = undefined;
     if (ack.resume_token !== undefined) this.resumeToken = ack.resume_token;
     else if (ack.session_id !== previous?.session_id) this.resumeToken = undefined;
     this.phase = 'ready';

@@ -19,6 +19,12 @@ export function resolutionIndex(f: Frame): number | undefined {
   return undefined;
 }
 
+export interface ResumeRequest {
+  session_id: string;
+  token: string;
+  received_through?: number;
+}
+
 export class RawSession {
   readonly frames: Frame[] = [];
   /** index → resolution frames received for it (over this socket). */
@@ -49,13 +55,13 @@ export class RawSession {
   }
 
   /** Connects and opens a session (or resumes one); resolves with the ack. */
-  static async open(url: string, resume?: { session_id: string; token: string }): Promise<RawSession> {
+  static async open(url: string, resume?: ResumeRequest): Promise<RawSession> {
     const s = await RawSession.connect(url);
     await s.init(resume);
     return s;
   }
 
-  async init(resume?: { session_id: string; token: string }): Promise<Frame> {
+  async init(resume?: ResumeRequest): Promise<Frame> {
     this.send({
       type: 'session_init',
       client_version: 'system-test',
@@ -75,6 +81,16 @@ export class RawSession {
     this.sessionId = String(ack.session_id);
     this.token = String(ack.resume_token ?? '');
     return ack;
+  }
+
+  /** What a reconnecting client sends to take this session over: its id, token and the last index it holds. */
+  resumeRequest(): ResumeRequest {
+    const held = [...this.resolutions.keys()];
+    return {
+      session_id: this.sessionId,
+      token: this.token,
+      ...(held.length > 0 ? { received_through: Math.max(...held) } : {}),
+    };
   }
 
   send(frame: unknown): void {

@@ -1,6 +1,6 @@
 /**
  * Resume details on two instances (both topologies): what the old owner resolves by itself while the socket is
- * gone (a job timing out) is replayed like a node's result; a resume onto the same instance fences the old socket
+ * gone (a job timing out) is replayed like a node's result, except what the client says it already holds; a resume onto the same instance fences the old socket
  * there; an unknown session is refused and the socket can still open a new one.
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
@@ -60,6 +60,26 @@ forEachTopology('session resume', (target) => {
     const missing = await r.next('missing_result');
     expect(missing).toMatchObject({ utterance_index: 0, reason: 'job_timeout' });
     expect(r.all(['missing_result', 'translation_result'])).toHaveLength(1);
+  });
+
+  it('resolutions at or below resume.received_through are deleted, not replayed', async () => {
+    const { c, token } = await session(a);
+    c.send(utteranceFrame(c.sessionId, 0));
+    c.send(utteranceFrame(c.sessionId, 1));
+    await poll(async () => (await jobState(a, c.sessionId)).length === 2, { what: 'jobs opened' });
+    c.ws.terminate();
+    await poll(async () => (await jobState(a, c.sessionId)).every((s) => s === 'TIMED_OUT'), {
+      what: 'both timed out while away',
+    });
+    const out = a.ctx.keys.session(c.sessionId).out;
+    expect(await a.ctx.redis.client.xlen(out)).toBe(2);
+    const r = await TestClient.connect(b.wsUrl('/ws/session'));
+    open.push(r);
+    await r.init({ audio_format: 'pcm16', resume: { session_id: c.sessionId, token, received_through: 0 } });
+    const missing = await r.next('missing_result');
+    expect(missing).toMatchObject({ utterance_index: 1, reason: 'job_timeout' });
+    await poll(async () => (await a.ctx.redis.client.xlen(out)) === 0, { what: 'both entries deleted' });
+    expect(r.all(['missing_result', 'translation_result']).map((f) => f.utterance_index)).toEqual([1]);
   });
 
   it('a resume onto the same instance fences the old socket there', async () => {

@@ -10,6 +10,10 @@
  * 3. the new Session replays the unacknowledged resolutions through ordered delivery, in utterance order, and
  *    tracks the open jobs to their end. New utterances continue after every index handed out so far.
  *
+ * The pong that acknowledges `{s}:out` entries races the resume (it is handled on the old instance, the replay
+ * read on this one), so a client that says what it holds (*ext* `resume.received_through`) is trusted over it:
+ * entries at or below that index are deleted instead of replayed.
+ *
  * Until the new Session is registered, events routed here are held by a PendingResume placeholder so none falls
  * into the gap between the claim and the registration.
  */
@@ -119,7 +123,9 @@ export async function resumeSession(
   const out = value<[string, string[]][]>(2);
 
   const setup = setupFromStored(sessionId, claim.epoch, fields, msg);
-  const restore = await restoreState(deps, fields, jobs, out);
+  const { restore, held } = await restoreState(deps, fields, jobs, out, msg.resume.received_through);
+  // What the client says it holds is acknowledged now, whatever became of the pong that would have said so.
+  if (held.length > 0) await deps.redis.client.xdel(sk.out, ...held);
   const ack: SessionInitAck = {
     type: 'session_init_ack',
     session_id: sessionId,
@@ -200,11 +206,14 @@ async function restoreState(
   fields: Record<string, string>,
   jobs: Map<string, JobRecord>,
   out: [string, string[]][],
-): Promise<SessionRestore> {
+  receivedThrough: number | undefined,
+): Promise<{ restore: SessionRestore; held: string[] }> {
+  const holds = (index: number): boolean => receivedThrough !== undefined && index <= receivedThrough;
   let nextIndex = Number(fields.next_idx) || 0;
   for (const rec of jobs.values()) nextIndex = Math.max(nextIndex, rec.idx + 1);
 
   const replay: ReplayEntry[] = [];
+  const held: string[] = [];
   const replayed = new Set<number>();
   for (const [outId, kv] of out) {
     const jobId = field(kv, 'job') ?? '';
@@ -214,12 +223,19 @@ async function restoreState(
     // One resolution per index: a second entry could only come from a second target language of one index.
     if (index === undefined || replayed.has(index)) continue;
     replayed.add(index);
-    replay.push({ index, jobId, frame, outId });
     nextIndex = Math.max(nextIndex, index + 1);
+    if (holds(index)) {
+      held.push(outId);
+      continue;
+    }
+    replay.push({ index, jobId, frame, outId });
   }
   replay.sort((a, b) => a.index - b.index);
 
-  const openRecords = [...jobs.values()].filter((r) => OPEN_STATES.includes(r.state) && !replayed.has(r.idx));
+  // An open job at or below the cursor was already resolved for the client (by the gap timer): not adopted.
+  const openRecords = [...jobs.values()].filter(
+    (r) => OPEN_STATES.includes(r.state) && !replayed.has(r.idx) && !holds(r.idx),
+  );
   const owners = await Promise.all(
     openRecords.map((r) => deps.redis.client.hmget(deps.keys.node(r.node), 'owner', 'epoch')),
   );
@@ -237,7 +253,7 @@ async function restoreState(
     };
   });
   open.sort((a, b) => a.record.idx - b.record.idx);
-  return { nextIndex, replay, open };
+  return { restore: { nextIndex, replay, open }, held };
 }
 
 function parseJobs(raw: Record<string, string>): Map<string, JobRecord> {

@@ -32,7 +32,15 @@ export function createSessionInboundSchemas(l: Limits) {
       partial_update_interval_ms: Type.Optional(f.ms()),
       trace_id: Type.Optional(f.id()),
       // ext
-      resume: Type.Optional(Type.Object({ session_id: f.id(), token: f.id() })),
+      resume: Type.Optional(
+        Type.Object({
+          session_id: f.id(),
+          token: f.id(),
+          // The highest utterance_index whose resolution the client already holds: nothing at or below it is
+          // replayed, so a result read just before the drop (its acknowledgement still in flight) is not sent twice.
+          received_through: Type.Optional(f.utteranceIndex()),
+        }),
+      ),
       audio_format: Type.Optional(f.audioFormat()),
       sample_rate: Type.Optional(f.sampleRate()),
     }),
