@@ -197,9 +197,7 @@ forEachTopology('cross-instance', (target) => {
     await node.until(() => node.assigns.length >= 30, 10_000, 'all 30 jobs at the node');
     await first.until(() => first.resolved >= 5, 10_000, 'some results before the drop');
     first.terminate();
-    const again = track(
-      await RawSession.open(url('gw-a', '/ws/session'), first.resumeRequest()),
-    );
+    const again = track(await RawSession.open(url('gw-a', '/ws/session'), first.resumeRequest()));
     expect(again.frames[0]).toMatchObject({
       type: 'session_init_ack',
       session_id: first.sessionId,

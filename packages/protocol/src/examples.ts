@@ -262,7 +262,7 @@ export const SESSION_INBOUND_EXAMPLES: ByType<SessionInbound> = deepFreeze({
     enable_streaming_asr: true,
     partial_update_interval_ms: 500,
     trace_id: ids.trace_id,
-    resume: { session_id: ids.session_id, token: 'resume-tok' },
+    resume: { session_id: ids.session_id, token: 'resume-tok', received_through: 3 },
     audio_format: 'opus',
     sample_rate: 16000,
   },
