@@ -52,6 +52,31 @@ forEachTopology('inbox', (target) => {
     expect(first?.seq).toBeGreaterThan(0);
   });
 
+  it('sends what one turn publishes to one target in one script call, each message with its own sequence', async () => {
+    const { got } = await started('rx-batch');
+    const calls: string[] = [];
+    const counting = Object.create(runner) as ScriptRunner;
+    counting.run = (name, keys, args) => {
+      calls.push(name);
+      return runner.run(name, keys, args);
+    };
+    const sender = inbox('tx-batch', { runner: counting });
+    const seqs = await Promise.all(['a', 'b|c', 'd', 'e'].map((p) => sender.publish('rx-batch', p)));
+    expect(calls).toEqual(['inbox-publish']);
+    expect(seqs.map((s) => s - (seqs[0] as number))).toEqual([0, 1, 2, 3]);
+    await poll(() => got.length === 4, { what: 'four messages' });
+    expect(got.map((g) => [g.payload, g.seq])).toEqual([
+      ['a', seqs[0]],
+      ['b|c', seqs[1]],
+      ['d', seqs[2]],
+      ['e', seqs[3]],
+    ]);
+    expect(await conn.client.xlen(keys.instance('rx-batch').log)).toBeGreaterThanOrEqual(4);
+    // The next turn is a new call.
+    await sender.publish('rx-batch', 'f');
+    expect(calls).toEqual(['inbox-publish', 'inbox-publish']);
+  });
+
   it('starts at the current sequence: earlier messages are not its business', async () => {
     const sender = inbox('tx-late');
     for (let i = 0; i < 3; i++) await sender.publish('rx-late', `old-${i}`);

@@ -70,6 +70,12 @@ interface Probe {
 
 type StreamId = readonly [ms: number, n: number];
 
+interface Outgoing {
+  payload: string;
+  resolve: (seq: number) => void;
+  reject: (err: unknown) => void;
+}
+
 const MESSAGE = 'm';
 const PROBE = 'p';
 const LOG_PAGE = 1_000;
@@ -95,6 +101,8 @@ export class Inbox {
   private probeFailing = false;
   private resubscribing: Promise<void> | undefined;
   private readonly counters = { replayed: 0, lost: 0, probesMissed: 0, resubscribes: 0, lagMs: -1 };
+  /** Messages waiting for this turn's flush, by target instance. */
+  private outgoing = new Map<string, Outgoing[]>();
 
   constructor(opts: InboxOptions) {
     this.opts = {
@@ -106,14 +114,36 @@ export class Inbox {
     this.own = opts.keys.instance(opts.instanceId);
   }
 
-  /** Sends `payload` to the inbox of `targetInstanceId`; resolves to its sequence there. */
-  async publish(targetInstanceId: string, payload: string): Promise<number> {
-    const r = await inboxPublish(this.opts.runner, this.opts.keys.instance(targetInstanceId), {
-      payload: MESSAGE + payload,
-      now: Date.now(),
-      retentionMs: this.opts.retentionMs,
+  /**
+   * Sends `payload` to the inbox of `targetInstanceId`; resolves to its sequence there. Messages for one target
+   * published in the same event-loop turn leave together, in order, in one script call (under load a turn handles
+   * many replies and frames at once; one call per message would be most of the Redis traffic).
+   */
+  publish(targetInstanceId: string, payload: string): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      let batch = this.outgoing.get(targetInstanceId);
+      if (!batch) {
+        batch = [];
+        this.outgoing.set(targetInstanceId, batch);
+        if (this.outgoing.size === 1) setImmediate(() => this.flushOutgoing());
+      }
+      batch.push({ payload: MESSAGE + payload, resolve, reject });
     });
-    return r.seq;
+  }
+
+  private flushOutgoing(): void {
+    const all = this.outgoing;
+    this.outgoing = new Map();
+    for (const [target, batch] of all) {
+      inboxPublish(this.opts.runner, this.opts.keys.instance(target), {
+        payloads: batch.map((m) => m.payload),
+        now: Date.now(),
+        retentionMs: this.opts.retentionMs,
+      }).then(
+        (r) => batch.forEach((m, i) => m.resolve(r.firstSeq + i)),
+        (err: unknown) => batch.forEach((m) => m.reject(err)),
+      );
+    }
   }
 
   /**
@@ -345,7 +375,7 @@ export class Inbox {
     };
     this.probe = probe;
     inboxPublish(this.opts.runner, this.own, {
-      payload: PROBE + probe.token,
+      payloads: [PROBE + probe.token],
       now: probe.sentAt,
       retentionMs: this.opts.retentionMs,
     }).then(

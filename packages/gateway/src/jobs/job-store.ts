@@ -6,7 +6,7 @@
 import {
   jobOpen,
   jobTransition,
-  reserveRelease,
+  reserveReleaseMany,
   selectReserve,
   type JobOpenResult,
   type JobState,
@@ -56,7 +56,16 @@ export interface JobTransitionArgs {
   now: number;
 }
 
+interface PendingRelease {
+  member: string;
+  resolve: (released: boolean) => void;
+  reject: (err: unknown) => void;
+}
+
 export class JobStore {
+  /** Releases waiting for this turn's flush, by shard. */
+  private releases = new Map<string, { poolId: string; shard: number; waiting: PendingRelease[] }>();
+
   constructor(
     private readonly scripts: ScriptRunner,
     private readonly keys: KeySchema,
@@ -77,10 +86,34 @@ export class JobStore {
     });
   }
 
-  /** Removes one reservation; true if it was still there. */
-  async release(poolId: string, shard: number, member: string): Promise<boolean> {
-    const r = await reserveRelease(this.scripts, this.keys.shard(poolId, shard), { member });
-    return r.released;
+  /**
+   * Removes one reservation; true if it was still there. Releases of one shard asked for in the same event-loop
+   * turn go out as one call: under load results arrive in bursts, and a release is never urgent enough to be
+   * worth a round trip of its own.
+   */
+  release(poolId: string, shard: number, member: string): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      const key = `${poolId}\u0000${shard}`;
+      let batch = this.releases.get(key);
+      if (!batch) {
+        batch = { poolId, shard, waiting: [] };
+        this.releases.set(key, batch);
+        if (this.releases.size === 1) setImmediate(() => this.flushReleases());
+      }
+      batch.waiting.push({ member, resolve, reject });
+    });
+  }
+
+  private flushReleases(): void {
+    const all = this.releases;
+    this.releases = new Map();
+    for (const { poolId, shard, waiting } of all.values()) {
+      const members = waiting.map((w) => w.member);
+      reserveReleaseMany(this.scripts, this.keys.shard(poolId, shard), members).then(
+        (released) => waiting.forEach((w, i) => w.resolve(released[i] === true)),
+        (err: unknown) => waiting.forEach((w) => w.reject(err)),
+      );
+    }
   }
 
   open(sessionId: string, record: JobRecord, now: number): Promise<JobOpenResult> {

@@ -7,7 +7,7 @@ import { connectionForTarget } from '../scripts/target-connection.js';
 import { nodeHeartbeat, type NodeHeartbeatArgs } from './node-heartbeat.js';
 import { decodeNodeRecord, type NodeRecordInput } from './node-record.js';
 import { nodeSetStatus } from './node-set-status.js';
-import { reserveRelease } from './reserve-release.js';
+import { reserveRelease, reserveReleaseMany } from './reserve-release.js';
 import { selectReserve, type SelectReserveArgs } from './select-reserve.js';
 import { shardRemove } from './shard-remove.js';
 import { shardUpsert } from './shard-upsert.js';
@@ -192,6 +192,23 @@ forEachTopology('shard scripts', (target) => {
       });
       expect(await free(k)).toEqual({ a: 1 });
       expect(await conn.client.hexists(k.used, 'a')).toBe(0);
+    });
+
+    it('releases several reservations of a shard in one call, one flag each', async () => {
+      const k = freshShard();
+      await add(k, 'a', { max: 2 });
+      await add(k, 'b', { max: 1 });
+      const got = [await reserve(k), await reserve(k), await reserve(k)];
+      const members = got.map((r) => (r.status === 'OK' ? r.member : ''));
+      expect(await free(k)).toEqual({ a: 0, b: 0 });
+      expect(
+        await reserveReleaseMany(runner, k, [members[0] as string, 'gone|s|j|1', members[2] as string]),
+      ).toEqual([true, false, true]);
+      expect(await reserveReleaseMany(runner, k, [members[0] as string, members[1] as string])).toEqual([
+        false,
+        true,
+      ]);
+      expect(await free(k)).toEqual({ a: 2, b: 1 });
     });
 
     it('expired reservations give their slots back on the next selection', async () => {
