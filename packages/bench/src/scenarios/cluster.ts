@@ -26,10 +26,12 @@
  * - dispatch_gateway_p99_ms / result_gateway_p99_ms: the gateways' own share (their histograms): session side cut →
  *   assign published; node side job_result read → result published;
  * - lost: utterances accepted and never resolved; duplicated: resolutions beyond the first (both must be 0);
- * - cpu_ms_per_job_*: CPU time each gateway process used in the window ÷ jobs (stable where latency is not: it
- *   does not depend on what else runs on the machine);
+ * - cpu_ms_per_job_*: CPU time each gateway process (and the redis-server this scenario started; NaN with
+ *   --redis-url) used in the window ÷ jobs (stable where latency is not: it does not depend on what else runs on
+ *   the machine);
  * - redis_scripts_per_job / redis_cmds_per_job: INFO commandstats delta ÷ jobs (scripts: select-reserve, job-open,
- *   inbox-publish on the way there; job-transition, inbox-publish, reserve-release on the way back = 6).
+ *   inbox-publish on the way there; job-transition, inbox-publish, reserve-release on the way back = 6 at most;
+ *   fewer under load, where inbox publishes to one instance and releases on one shard are batched per turn).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -131,7 +133,8 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
     const dispatchBefore = await scrape(s, DISPATCH_METRIC);
     const resultBefore = await scrape(n, RESULT_METRIC);
     const stats = await startCommandStats(redis);
-    const cpuBefore = [cpuMs(s.pid), cpuMs(n.pid)];
+    const redisPid = redisServer?.pid;
+    const cpuBefore = [cpuMs(s.pid), cpuMs(n.pid), redisPid === undefined ? Number.NaN : cpuMs(redisPid)];
     const started = performance.now();
     const sent = await driveOpenLoop(sessions, rate, seconds * 1_000, 'measure', 'cluster');
     await Promise.race([Promise.all(sessions.map((x) => x.idle())), delay(10_000)]);
@@ -139,6 +142,7 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
     const delta = await stats.delta();
     const cpuSessionSide = cpuMs(s.pid) - (cpuBefore[0] as number);
     const cpuNodeSide = cpuMs(n.pid) - (cpuBefore[1] as number);
+    const cpuRedis = (redisPid === undefined ? Number.NaN : cpuMs(redisPid)) - (cpuBefore[2] as number);
     const dispatchGw = diffBuckets(dispatchBefore, await scrape(s, DISPATCH_METRIC));
     const resultGw = diffBuckets(resultBefore, await scrape(n, RESULT_METRIC));
 
@@ -210,6 +214,7 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
       ratio_transport_p99_vs_socketio: ratio(inboxRelay.p99_ms, peer.p99_ms),
       cpu_ms_per_job_session_side: cpuSessionSide / jobs,
       cpu_ms_per_job_node_side: cpuNodeSide / jobs,
+      cpu_ms_per_job_redis: cpuRedis / jobs,
       redis_scripts_per_job: countScriptCalls(delta) / jobs,
       redis_cmds_per_job: countCalls(delta) / jobs,
       utterances_sent: sent,
