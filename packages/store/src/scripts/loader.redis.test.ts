@@ -1,4 +1,6 @@
+import type { Socket } from 'node:net';
 import { forEachTopology, uniquePrefix } from '@lingua/testkit';
+import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { forEachMaster, type RedisConnection } from '../connection.js';
 import { StoreError } from '../errors.js';
@@ -52,6 +54,38 @@ forEachTopology('script loader', (target) => {
     expect(present).toEqual(present.map(() => [1]));
     await nodeRelease(observed, key, { epoch: 1, now: 10 });
     expect(outcomes).toEqual(['noscript', 'ok']);
+  });
+
+  it('sends the scripts of one synchronous burst in one socket write per master', async () => {
+    const masters: { stream?: Socket }[] = conn.isCluster
+      ? (conn.client as Cluster).nodes('master')
+      : [conn.client as unknown as { stream?: Socket }];
+    const writes = new Map<Socket, number>();
+    const restore: (() => void)[] = [];
+    for (const m of masters) {
+      const socket = m.stream as Socket;
+      // A corked socket hands everything buffered to _writev at once; an uncorked one calls _write per command.
+      for (const method of ['_write', '_writev'] as const) {
+        const original = socket[method] as (...args: unknown[]) => void;
+        socket[method] = ((...args: unknown[]) => {
+          writes.set(socket, (writes.get(socket) ?? 0) + 1);
+          original.apply(socket, args);
+        }) as never;
+        restore.push(() => (socket[method] = original as never));
+      }
+    }
+    try {
+      const ids = Array.from({ length: 12 }, (_, i) => `n-burst-${i}`);
+      const replies = await Promise.all(
+        ids.map((id) => nodeRelease(runner, keys.node(id), { epoch: 1, now: 1 })),
+      );
+      expect(replies).toEqual(ids.map(() => ({ status: 'GONE' })));
+    } finally {
+      for (const r of restore) r();
+    }
+    // Twelve keys spread over the masters: each master's socket saw one write, not one per script.
+    expect([...writes.values()].every((n) => n === 1)).toBe(true);
+    expect(writes.size).toBe(conn.isCluster ? 3 : 1);
   });
 
   it('refuses keys of different hash tags before sending', async () => {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { forEachMaster, type RedisConnection } from '../connection.js';
 import { StoreError } from '../errors.js';
+import { WriteCoalescer } from '../write-coalescer.js';
 import { assertOneHashTag } from './hash-tag.js';
 import { readScriptSources, type ScriptSource } from './source.js';
 
@@ -32,10 +33,12 @@ export class ScriptRunner {
   private readonly scripts: Map<string, ScriptSource>;
   private readonly opts: ScriptRunnerOptions;
   private reloading: Promise<void> | undefined;
+  private readonly writes: WriteCoalescer;
 
   constructor(conn: RedisConnection, opts: ScriptRunnerOptions = {}) {
     this.conn = conn;
     this.opts = opts;
+    this.writes = new WriteCoalescer(conn.client);
     this.scripts = readScriptSources(opts.dir);
   }
 
@@ -68,6 +71,7 @@ export class ScriptRunner {
     try {
       let reply: unknown;
       try {
+        this.writes.touch();
         reply = await this.conn.client.call('evalsha', script.sha, keys.length, ...keys, ...args);
       } catch (err) {
         if (!isNoScript(err)) throw translate(name, err);
