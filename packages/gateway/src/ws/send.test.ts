@@ -1,0 +1,55 @@
+import type { Socket } from 'node:net';
+import { once } from 'node:events';
+import { afterEach, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import { sendJson } from './send.js';
+
+const open: { close(): void }[] = [];
+afterEach(() => {
+  for (const x of open.splice(0)) x.close();
+});
+
+async function pair(): Promise<{ server: WebSocket; client: WebSocket }> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  open.push(wss);
+  await once(wss, 'listening');
+  const { port } = wss.address() as { port: number };
+  const client = new WebSocket(`ws://127.0.0.1:${port}`);
+  open.push(client);
+  const [server] = (await once(wss, 'connection')) as [WebSocket];
+  await once(client, 'open');
+  return { server, client };
+}
+
+it('sends the frames of one burst in one socket write, in order, and later bursts in writes of their own', async () => {
+  const { server, client } = await pair();
+  const socket = (server as unknown as { _socket: Socket })._socket;
+  let writes = 0;
+  for (const method of ['_write', '_writev'] as const) {
+    const original = socket[method] as (...args: unknown[]) => void;
+    socket[method] = ((...args: unknown[]) => {
+      writes++;
+      original.apply(socket, args);
+    }) as never;
+  }
+  const got: unknown[] = [];
+  client.on('message', (data) => got.push(JSON.parse(String(data))));
+
+  expect(sendJson(server, { n: 1 })).toBe(true);
+  sendJson(server, '{"n":2}');
+  sendJson(server, { n: 3 });
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(writes).toBe(1);
+  sendJson(server, { n: 4 });
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(writes).toBe(2);
+
+  await expect.poll(() => got.length).toBe(4);
+  expect(got).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
+});
+
+it('refuses a socket that is not open', async () => {
+  const { server } = await pair();
+  server.terminate();
+  expect(sendJson(server, { n: 1 })).toBe(false);
+});
