@@ -36,6 +36,25 @@ describe('LivenessMonitor', () => {
     expect(sockets.every((s) => s.pings === 1)).toBe(true);
   });
 
+  it('does not ping a socket that sent a frame since the last visit, and pings it again once it falls silent', () => {
+    const m = new LivenessMonitor(100, () => undefined); // 20 slices of 5 ms
+    const [chatty] = track(m, 1) as [FakeSocket];
+    const round = () => {
+      for (let tick = 0; tick < 20; tick++) m.tick();
+    };
+    for (let i = 0; i < 5; i++) {
+      chatty.emit('message');
+      round();
+    }
+    expect(chatty.pings).toBe(0);
+    expect(chatty.terminated).toBe(false);
+    round();
+    expect(chatty.pings).toBe(1);
+    round();
+    round();
+    expect(chatty.terminated).toBe(true);
+  });
+
   it('terminates a socket after two unanswered pings and forgets a closed one', () => {
     const dead: unknown[] = [];
     const m = new LivenessMonitor(100, (ws) => dead.push(ws)); // 20 slices of 5 ms
