@@ -2,35 +2,39 @@ import type { Socket } from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
 
 /**
- * Coalesces the commands one synchronous burst sends into one socket write per Redis connection.
+ * Coalesces the commands one synchronous burst sends into (at most) two socket writes per Redis connection.
  *
  * Under load one event-loop turn issues many commands (a single read brings the replies of many requests, and
  * each continuation sends its next command); ioredis writes each one with its own syscall, and on a loopback
- * socket a write costs far more than building the command. Corking the connection's socket on the first command
- * of a burst and uncorking it on the next tick sends them together. Unlike ioredis auto-pipelining (which waits
- * for setImmediate and builds a Pipeline per batch) nothing waits: the tick queue runs before the loop polls
- * again, after every promise continuation of the burst.
+ * socket a write costs far more than building the command. The first command of a burst goes out at once (alone,
+ * at light load, it must not wait for anything); from the second on the connection's socket is corked, and the
+ * next tick uncorks it, sending the rest together. Unlike ioredis auto-pipelining (which waits for setImmediate
+ * and builds a Pipeline per batch) nothing waits for a timer: the tick queue runs before the loop polls again,
+ * after every promise continuation of the burst.
  */
 export class WriteCoalescer {
   private corked: Socket[] = [];
-  private scheduled = false;
+  /** Commands sent in the current burst. */
+  private sent = 0;
 
   constructor(private readonly client: Redis | Cluster) {}
 
   /** Call right before sending a command. */
   touch(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
+    if (this.sent++ === 0) {
+      process.nextTick(() => this.flush());
+      return;
+    }
+    if (this.sent !== 2) return;
     for (const socket of this.sockets()) {
       if (socket.destroyed || !socket.writable) continue;
       socket.cork();
       this.corked.push(socket);
     }
-    process.nextTick(() => this.flush());
   }
 
   private flush(): void {
-    this.scheduled = false;
+    this.sent = 0;
     const corked = this.corked;
     this.corked = [];
     for (const socket of corked) socket.uncork();

@@ -272,7 +272,7 @@ class SessionSocket {
       if (outId === undefined) this.keepForResume(frame);
       return;
     }
-    if (outId !== undefined) this.acks.writing(outId);
+    this.acks.writing(outId);
     sendJson(this.ws, encodeSessionFrame(frame));
   }
 

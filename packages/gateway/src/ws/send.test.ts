@@ -21,7 +21,7 @@ async function pair(): Promise<{ server: WebSocket; client: WebSocket }> {
   return { server, client };
 }
 
-it('sends the frames of one burst in one socket write, in order, and later bursts in writes of their own', async () => {
+it('sends the first frame of a burst at once and the rest together, in order; a later burst starts afresh', async () => {
   const { server, client } = await pair();
   const socket = (server as unknown as { _socket: Socket })._socket;
   let writes = 0;
@@ -38,14 +38,15 @@ it('sends the frames of one burst in one socket write, in order, and later burst
   expect(sendJson(server, { n: 1 })).toBe(true);
   sendJson(server, '{"n":2}');
   sendJson(server, { n: 3 });
-  await new Promise((resolve) => setImmediate(resolve));
-  expect(writes).toBe(1);
   sendJson(server, { n: 4 });
   await new Promise((resolve) => setImmediate(resolve));
   expect(writes).toBe(2);
+  sendJson(server, { n: 5 });
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(writes).toBe(3);
 
-  await expect.poll(() => got.length).toBe(4);
-  expect(got).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
+  await expect.poll(() => got.length).toBe(5);
+  expect(got).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }, { n: 5 }]);
 });
 
 it('refuses a socket that is not open', async () => {

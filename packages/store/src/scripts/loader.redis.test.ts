@@ -56,7 +56,7 @@ forEachTopology('script loader', (target) => {
     expect(outcomes).toEqual(['noscript', 'ok']);
   });
 
-  it('sends the scripts of one synchronous burst in one socket write per master', async () => {
+  it('sends the scripts of one synchronous burst in at most two socket writes per master', async () => {
     const masters: { stream?: Socket }[] = conn.isCluster
       ? (conn.client as Cluster).nodes('master')
       : [conn.client as unknown as { stream?: Socket }];
@@ -83,8 +83,10 @@ forEachTopology('script loader', (target) => {
     } finally {
       for (const r of restore) r();
     }
-    // Twelve keys spread over the masters: each master's socket saw one write, not one per script.
-    expect([...writes.values()].every((n) => n === 1)).toBe(true);
+    // Twelve keys spread over the masters: the first script went out at once, the rest of each master's share in one
+    // write — not one write per script.
+    expect([...writes.values()].every((n) => n <= 2)).toBe(true);
+    expect([...writes.values()].reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(masters.length + 1);
     expect(writes.size).toBe(conn.isCluster ? 3 : 1);
   });
 
