@@ -3,6 +3,7 @@ import type { RedisConnection } from './connection.js';
 import type { KeySchema, InstanceKeys } from './keys.js';
 import { inboxPublish } from './ops/inbox-publish.js';
 import type { ScriptRunner } from './scripts/loader.js';
+import { TurnBatcher } from './turn-batcher.js';
 import {
   openShardSubscription,
   silentLog,
@@ -70,12 +71,6 @@ interface Probe {
 
 type StreamId = readonly [ms: number, n: number];
 
-interface Outgoing {
-  payload: string;
-  resolve: (seq: number) => void;
-  reject: (err: unknown) => void;
-}
-
 const MESSAGE = 'm';
 const PROBE = 'p';
 const LOG_PAGE = 1_000;
@@ -102,7 +97,14 @@ export class Inbox {
   private resubscribing: Promise<void> | undefined;
   private readonly counters = { replayed: 0, lost: 0, probesMissed: 0, resubscribes: 0, lagMs: -1 };
   /** Messages waiting for this turn's flush, by target instance. */
-  private outgoing = new Map<string, Outgoing[]>();
+  private readonly outgoing = new TurnBatcher<string, number>(async (target, payloads) => {
+    const r = await inboxPublish(this.opts.runner, this.opts.keys.instance(target), {
+      payloads,
+      now: Date.now(),
+      retentionMs: this.opts.retentionMs,
+    });
+    return payloads.map((_, i) => r.firstSeq + i);
+  });
 
   constructor(opts: InboxOptions) {
     this.opts = {
@@ -120,30 +122,7 @@ export class Inbox {
    * many replies and frames at once; one call per message would be most of the Redis traffic).
    */
   publish(targetInstanceId: string, payload: string): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      let batch = this.outgoing.get(targetInstanceId);
-      if (!batch) {
-        batch = [];
-        this.outgoing.set(targetInstanceId, batch);
-        if (this.outgoing.size === 1) setImmediate(() => this.flushOutgoing());
-      }
-      batch.push({ payload: MESSAGE + payload, resolve, reject });
-    });
-  }
-
-  private flushOutgoing(): void {
-    const all = this.outgoing;
-    this.outgoing = new Map();
-    for (const [target, batch] of all) {
-      inboxPublish(this.opts.runner, this.opts.keys.instance(target), {
-        payloads: batch.map((m) => m.payload),
-        now: Date.now(),
-        retentionMs: this.opts.retentionMs,
-      }).then(
-        (r) => batch.forEach((m, i) => m.resolve(r.firstSeq + i)),
-        (err: unknown) => batch.forEach((m) => m.reject(err)),
-      );
-    }
+    return this.outgoing.add(targetInstanceId, MESSAGE + payload);
   }
 
   /**

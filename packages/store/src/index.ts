@@ -28,3 +28,4 @@ export * from './shard-subscription.js';
 export * from './inbox.js';
 export * from './index-events.js';
 export * from './queues.js';
+export * from './turn-batcher.js';

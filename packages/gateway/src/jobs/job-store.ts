@@ -13,6 +13,7 @@ import {
   type KeySchema,
   type ScriptRunner,
   type SelectReserveResult,
+  TurnBatcher,
 } from '@lingua/store';
 import type { JobRecord } from './job-record.js';
 
@@ -56,15 +57,22 @@ export interface JobTransitionArgs {
   now: number;
 }
 
-interface PendingRelease {
+interface Release {
+  poolId: string;
+  shard: number;
   member: string;
-  resolve: (released: boolean) => void;
-  reject: (err: unknown) => void;
 }
 
 export class JobStore {
   /** Releases waiting for this turn's flush, by shard. */
-  private releases = new Map<string, { poolId: string; shard: number; waiting: PendingRelease[] }>();
+  private readonly releases = new TurnBatcher<Release, boolean>((_shard, batch) => {
+    const { poolId, shard } = batch[0] as Release;
+    return reserveReleaseMany(
+      this.scripts,
+      this.keys.shard(poolId, shard),
+      batch.map((r) => r.member),
+    );
+  });
 
   constructor(
     private readonly scripts: ScriptRunner,
@@ -92,28 +100,7 @@ export class JobStore {
    * worth a round trip of its own.
    */
   release(poolId: string, shard: number, member: string): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      const key = `${poolId}\u0000${shard}`;
-      let batch = this.releases.get(key);
-      if (!batch) {
-        batch = { poolId, shard, waiting: [] };
-        this.releases.set(key, batch);
-        if (this.releases.size === 1) setImmediate(() => this.flushReleases());
-      }
-      batch.waiting.push({ member, resolve, reject });
-    });
-  }
-
-  private flushReleases(): void {
-    const all = this.releases;
-    this.releases = new Map();
-    for (const { poolId, shard, waiting } of all.values()) {
-      const members = waiting.map((w) => w.member);
-      reserveReleaseMany(this.scripts, this.keys.shard(poolId, shard), members).then(
-        (released) => waiting.forEach((w, i) => w.resolve(released[i] === true)),
-        (err: unknown) => waiting.forEach((w) => w.reject(err)),
-      );
-    }
+    return this.releases.add(`${poolId}\u0000${shard}`, { poolId, shard, member });
   }
 
   open(sessionId: string, record: JobRecord, now: number): Promise<JobOpenResult> {
