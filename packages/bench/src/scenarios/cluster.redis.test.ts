@@ -30,8 +30,9 @@ it('runs end to end at a small scale: cross-instance jobs resolve exactly once, 
   expect(f.missing).toBe(0);
   expect(f.peer_socketio_lost).toBe(0);
   expect(f.inbox_relay_lost).toBe(0);
-  // Six scripts per job: select-reserve, job-open, inbox-publish there; job-transition, inbox-publish,
-  // reserve-release back (presence ticks and probes add a little).
-  expect(f.redis_scripts_per_job).toBeGreaterThanOrEqual(6);
+  // At most six scripts per job: select-reserve, job-open, inbox-publish there; job-transition, inbox-publish,
+  // reserve-release back (presence ticks and probes add a little). The inbox publishes and the release are batched
+  // per turn, so fewer under load; the other three are one per job whatever the load.
+  expect(f.redis_scripts_per_job).toBeGreaterThanOrEqual(3);
   expect(f.redis_scripts_per_job).toBeLessThan(7);
 });

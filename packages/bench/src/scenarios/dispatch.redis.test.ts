@@ -24,8 +24,9 @@ it('runs end to end at a small scale: every figure measured, ≤ 2 + 2 scripts p
   expect(f.jobs_per_s).toBeGreaterThan(0);
   // select-reserve + job-open per dispatch, job-transition + reserve-release per result. The window also holds
   // a few background scripts (node heartbeats, inbox self-probes: ~4 in 2 s here), so at ~100 jobs the figure
-  // is 4 plus a few hundredths; one more script on either path would make it 5.
-  expect(f.redis_scripts_per_job).toBeGreaterThanOrEqual(3.9);
+  // is at most 4 plus a few hundredths; one more script on either path would make it 5. Releases that meet in one
+  // turn share a call, so it can dip below 4, never below the three that are one per job.
+  expect(f.redis_scripts_per_job).toBeGreaterThanOrEqual(3);
   expect(f.redis_scripts_per_job).toBeLessThan(4.2);
   expect(f.resolved_ratio).toBe(1);
   expect(f.duplicate_resolutions).toBe(0);
