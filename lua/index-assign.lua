@@ -37,22 +37,27 @@ else
   new_pool = true
 end
 
-local function count_of(n)
-  return tonumber(redis.call('HGET', shards_key, pool_id .. ':' .. n)) or 0
-end
-
 local existing = {}
 for _, n in ipairs(meta.shards) do
   existing[n] = true
 end
 
 local chosen = nil
-if preferred and preferred >= 0 and existing[preferred] and count_of(preferred) < size then
-  chosen = preferred
+if preferred and preferred >= 0 and existing[preferred] then
+  if (tonumber(redis.call('HGET', shards_key, pool_id .. ':' .. preferred)) or 0) < size then
+    chosen = preferred
+  end
 end
-if chosen == nil then
-  for _, n in ipairs(meta.shards) do
-    if count_of(n) < size then
+if chosen == nil and #meta.shards > 0 then
+  -- One HMGET for every shard's count: shards fill in order, so a scan with one HGET per shard cost a call per
+  -- full shard (about 50 per registration in a pool of 100 shards).
+  local fields = {}
+  for i, n in ipairs(meta.shards) do
+    fields[i] = pool_id .. ':' .. n
+  end
+  local counts = redis.call('HMGET', shards_key, unpack(fields))
+  for i, n in ipairs(meta.shards) do
+    if (tonumber(counts[i]) or 0) < size then
       chosen = n
       break
     end
