@@ -5,19 +5,18 @@
  * connection that dies earlier leaves them in place and a resume replays them.
  *
  * Every frame written in one synchronous burst, and the ping that follows any of them that carries an entry, leave
- * in one write (the socket is corked until the burst ends): the client reads them together and answers the ping
- * before anything else can happen on its side, so a frame the client read is (all but) never replayed, and one it
- * did not read always is. The cork also spares a syscall per frame (a result is three frames: ASR_FINAL, NMT_DONE,
+ * in one write (the socket is held corked until the burst ends, ws/send.ts `holdBurst`): the client reads them
+ * together and answers the ping before anything else can happen on its side, so a frame the client read is (all
+ * but) never replayed, and one it did not read always is. The cork also spares a syscall per frame (a result is three frames: ASR_FINAL, NMT_DONE,
  * translation_result), which on a busy instance is a fifth of its CPU.
  */
-import type { Socket } from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
 import { WebSocket } from 'ws';
+import { holdBurst } from '../ws/send.js';
 
 export class OutAcks {
   private sent: string[] = [];
   private readonly awaiting = new Map<string, string[]>();
-  private corked: Socket | undefined;
   private scheduled = false;
   private counter = 0;
 
@@ -36,38 +35,28 @@ export class OutAcks {
   }
 
   /**
-   * Call before writing any frame; `outId` when it carries a `{s}:out` entry. The socket is corked for the rest
-   * of this burst, and the ping that acknowledges the entries is queued behind the frames.
+   * Call before writing any frame; `outId` when it carries a `{s}:out` entry. The socket is held corked for the
+   * rest of this burst, and the ping that acknowledges the entries is written just before it is uncorked.
    */
   writing(outId?: string): void {
     if (outId !== undefined) this.sent.push(outId);
     if (this.scheduled) return;
     this.scheduled = true;
-    // `_socket` is ws's underlying net.Socket; without it the frames and the ping still go, in writes of their own.
-    const socket = (this.ws as unknown as { _socket?: Socket })._socket;
-    if (socket && !socket.destroyed) {
-      socket.cork();
-      this.corked = socket;
-    }
-    process.nextTick(() => this.flush());
+    holdBurst(this.ws, () => this.flush());
   }
 
   private flush(): void {
     this.scheduled = false;
     const ids = this.sent;
     this.sent = [];
-    if (ids.length > 0 && this.ws.readyState === WebSocket.OPEN) {
-      const token = `ack${++this.counter}`;
-      try {
-        this.ws.ping(token);
-        this.awaiting.set(token, ids);
-      } catch {
-        // closing: the entries stay for a resume
-      }
+    if (ids.length === 0 || this.ws.readyState !== WebSocket.OPEN) return;
+    const token = `ack${++this.counter}`;
+    try {
+      this.ws.ping(token);
+      this.awaiting.set(token, ids);
+    } catch {
+      // closing: the entries stay for a resume
     }
-    const socket = this.corked;
-    this.corked = undefined;
-    socket?.uncork();
   }
 
   private onPong(data: Buffer): void {

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { once } from 'node:events';
 import { afterEach, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { sendJson } from './send.js';
+import { holdBurst, sendJson } from './send.js';
 
 const open: { close(): void }[] = [];
 afterEach(() => {
@@ -47,6 +47,27 @@ it('sends the first frame of a burst at once and the rest together, in order; a 
 
   await expect.poll(() => got.length).toBe(5);
   expect(got).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }, { n: 5 }]);
+});
+
+it('holdBurst sends every frame of the burst and what its hook writes in one write', async () => {
+  const { server, client } = await pair();
+  const socket = (server as unknown as { _socket: Socket })._socket;
+  let writes = 0;
+  for (const method of ['_write', '_writev'] as const) {
+    const original = socket[method] as (...args: unknown[]) => void;
+    socket[method] = ((...args: unknown[]) => {
+      writes++;
+      original.apply(socket, args);
+    }) as never;
+  }
+  const pinged = once(client, 'ping');
+  holdBurst(server, () => server.ping('after'));
+  sendJson(server, { n: 1 });
+  sendJson(server, { n: 2 });
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(writes).toBe(1);
+  const [data] = (await pinged) as [Buffer];
+  expect(String(data)).toBe('after');
 });
 
 it('refuses a socket that is not open', async () => {

@@ -5,38 +5,55 @@ import { WebSocket } from 'ws';
 /**
  * Sends one frame. The first frame a socket gets in a synchronous burst goes out at once; from the second on (the
  * job_assigns one inbox read brings for a node) the socket is corked until the next tick, which runs before the
- * loop polls again, so the rest leave in one write and nothing waits for a timer. Session sockets cork a
- * result's frames from the first (sessions/out-acks.ts).
+ * loop polls again, so the rest leave in one write and nothing waits for a timer. `holdBurst` corks from the
+ * first frame instead.
  */
 export function sendJson(ws: WebSocket, frame: unknown): boolean {
   if (ws.readyState !== WebSocket.OPEN) return false;
-  noteBurst(ws);
+  const burst = bursts.get(ws);
+  if (burst) cork(ws, burst);
+  else startBurst(ws);
   ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   return true;
 }
 
-/** Sockets written to in this burst → whether they are corked. */
-const inBurst = new WeakMap<WebSocket, boolean>();
+/**
+ * Corks `ws` from now to the end of this burst, so every frame of it leaves in one write; `beforeEnd` runs just
+ * before the uncork, so what it writes (a ping) joins that write.
+ */
+export function holdBurst(ws: WebSocket, beforeEnd?: () => void): void {
+  const burst = bursts.get(ws) ?? startBurst(ws);
+  cork(ws, burst);
+  if (beforeEnd) (burst.beforeEnd ??= []).push(beforeEnd);
+}
 
-function noteBurst(ws: WebSocket): void {
-  const corked = inBurst.get(ws);
-  if (corked === undefined) {
-    inBurst.set(ws, false);
-    process.nextTick(() => endBurst(ws));
-    return;
-  }
-  if (corked) return;
+interface Burst {
+  /** The corked socket, once corked. */
+  socket?: Socket;
+  beforeEnd?: (() => void)[];
+}
+
+/** Sockets written to in the current burst. */
+const bursts = new WeakMap<WebSocket, Burst>();
+
+function startBurst(ws: WebSocket): Burst {
+  const burst: Burst = {};
+  bursts.set(ws, burst);
+  process.nextTick(() => {
+    bursts.delete(ws);
+    for (const f of burst.beforeEnd ?? []) f();
+    burst.socket?.uncork();
+  });
+  return burst;
+}
+
+function cork(ws: WebSocket, burst: Burst): void {
+  if (burst.socket) return;
   // `_socket` is ws's underlying net.Socket; without it each frame is simply its own write.
   const socket = (ws as unknown as { _socket?: Socket })._socket;
   if (!socket || socket.destroyed) return;
-  inBurst.set(ws, true);
   socket.cork();
-}
-
-function endBurst(ws: WebSocket): void {
-  const corked = inBurst.get(ws);
-  inBurst.delete(ws);
-  if (corked) (ws as unknown as { _socket?: Socket })._socket?.uncork();
+  burst.socket = socket;
 }
 
 /** An `error` frame as both sockets define it; `path` goes to `details.path` (INVALID_MESSAGE). */
