@@ -14,6 +14,7 @@ export * from './ops/index-assign.js';
 export * from './ops/index-release.js';
 export * from './ops/shard-upsert.js';
 export * from './ops/shard-remove.js';
+export * from './ops/shard-census.js';
 export * from './ops/node-heartbeat.js';
 export * from './ops/node-set-status.js';
 export * from './ops/select-reserve.js';

@@ -9,6 +9,7 @@ import { decodeNodeRecord, type NodeRecordInput } from './node-record.js';
 import { nodeSetStatus } from './node-set-status.js';
 import { reserveRelease, reserveReleaseMany } from './reserve-release.js';
 import { selectReserve, type SelectReserveArgs } from './select-reserve.js';
+import { shardCensus } from './shard-census.js';
 import { shardRemove } from './shard-remove.js';
 import { shardUpsert } from './shard-upsert.js';
 
@@ -421,6 +422,32 @@ forEachTopology('shard scripts', (target) => {
         released: true,
       });
       expect(await free(to)).toEqual({ a: 2 });
+    });
+  });
+
+  describe('shard-census', () => {
+    it('counts ready nodes and their free slots, and lists silent nodes up to the limit', async () => {
+      const k = freshShard();
+      expect(await shardCensus(runner, k, { silentBefore: T0, limit: 10 })).toEqual({
+        ready: 0,
+        freeSlots: 0,
+        silent: [],
+      });
+      await add(k, 'a', { max: 3 }, 1, T0 - 100);
+      await add(k, 'b', { max: 2 }, 1, T0 - 50);
+      await add(k, 'c', { max: 4, status: 'registering' }, 1, T0 - 10);
+      await add(k, 'd', { max: 1 }, 1, T0);
+      await reserve(k, { affinityNodeId: 'a' });
+      await reserve(k, { affinityNodeId: 'd' }); // d is full: still ready, with 0 free slots
+      // Ready: a (2 free), b (2), d (0); c is registering. Silent before T0 - 20: a, b, oldest first.
+      expect(await shardCensus(runner, k, { silentBefore: T0 - 20, limit: 10 })).toEqual({
+        ready: 3,
+        freeSlots: 4,
+        silent: ['a', 'b'],
+      });
+      expect((await shardCensus(runner, k, { silentBefore: T0 - 20, limit: 1 })).silent).toEqual(['a']);
+      // Strictly older: a heartbeat exactly at the cutoff is not silent.
+      expect((await shardCensus(runner, k, { silentBefore: T0 - 50, limit: 10 })).silent).toEqual(['a']);
     });
   });
 });
