@@ -13,8 +13,6 @@ import { parseReservations, removeNode, type ShardRef } from './node-placement.j
  * landing in one event-loop turn: eight at once measurably lengthened heartbeat handling at 10,000 nodes.
  */
 const CONCURRENCY = 2;
-/** Silent nodes taken from one shard per pass; more wait for the next pass (the scripts expire them lazily too). */
-const SILENT_PER_SHARD = 100;
 
 export class SilentNodeSweep {
   private timer: NodeJS.Timeout | undefined;
@@ -69,7 +67,7 @@ export class SilentNodeSweep {
     const now = Date.now();
     const census = await shardCensus(ctx.scripts, k, {
       silentBefore: now - ctx.config.nodeLivenessTtlMs,
-      limit: SILENT_PER_SHARD,
+      limit: ctx.config.poolShardSize, // a whole shard can go silent at once (a rack loses power)
     });
     ctx.index.noteFree(at.poolId, at.shard, census.freeSlots);
     ctx.index.noteReady(at.poolId, at.shard, census.ready);
