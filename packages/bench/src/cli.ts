@@ -4,6 +4,9 @@
  */
 import { parseArgs } from './cli-args.js';
 import { writeJsonReport, type BenchReport } from './lib/report.js';
+import { startStealMeter } from './lib/cpu-steal.js';
+import { probeMachine } from './lib/machine-probe.js';
+import { roundFigure } from './lib/stats.js';
 import { runNodesScenario, type Flags } from './scenarios/nodes.js';
 import { runDispatchScenario } from './scenarios/dispatch.js';
 import { runClusterScenario } from './scenarios/cluster.js';
@@ -37,7 +40,19 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const { json, ...rest } = flags;
+  const probe = await probeMachine();
+  process.stderr.write(
+    `machine probe (trivial script, 1/ms, idle machine): p50 ${roundFigure(probe.p50Ms)} ms, p99 ${roundFigure(probe.p99Ms)} ms\n`,
+  );
+  const steal = startStealMeter();
   const report = await entry.run(rest);
+  report.env.probe_script_p50_ms = roundFigure(probe.p50Ms);
+  report.env.probe_script_p99_ms = roundFigure(probe.p99Ms);
+  const stealPct = steal.stop();
+  if (stealPct !== undefined) {
+    report.env.cpu_steal_pct = roundFigure(stealPct);
+    process.stderr.write(`host CPU steal during the run: ${report.env.cpu_steal_pct}%\n`);
+  }
   if (json) {
     await writeJsonReport(json, report);
     process.stderr.write(`wrote ${json}\n`);

@@ -16,6 +16,11 @@ export interface BenchEnv {
   commit: string;
   /** Scheduling of the load generator when it shares the machine with what it measures. */
   client_sched?: string;
+  /** Host CPU steal during the run, % of all CPU time (lib/cpu-steal.ts); absent where it cannot be read. */
+  cpu_steal_pct?: number;
+  /** Round trip of a trivial script on an otherwise idle machine before the run (lib/machine-probe.ts). */
+  probe_script_p50_ms?: number;
+  probe_script_p99_ms?: number;
 }
 
 /** What `--json <file>` holds: one scenario's figures and where they were measured. */
