@@ -37,3 +37,20 @@ export function stepAsideForServers(flags: Readonly<Record<string, string | unde
   setPriority(nice);
   return `nice ${nice}`;
 }
+
+/**
+ * Puts a process (default: this one) back to normal scheduling: the relays forked by the cluster scenario, and the
+ * simulated nodes, which stand for machines of their own and must not queue behind the servers they measure.
+ */
+export function normalPriority(pid: number = process.pid): void {
+  try {
+    execFileSync('chrt', ['--all-tasks', '--other', '--pid', '0', String(pid)], { stdio: 'ignore' });
+  } catch {
+    // not SCHED_IDLE, or chrt missing
+  }
+  try {
+    setPriority(pid, 0);
+  } catch {
+    // raising priority back may be refused to a non-root user: the process then runs niced
+  }
+}

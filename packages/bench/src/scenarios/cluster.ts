@@ -5,14 +5,14 @@
  * job_assign crosses into the node side's inbox and every result into the session side's. Sessions speak at R
  * utterances/s in total (open loop, one utterance in flight per session); nodes answer at once.
  *
- * The simulators run at normal priority unless `--client-sched idle|nice` (lib/client-priority.ts); the relays
- * below always do.
+ * The session simulator runs at normal priority unless `--client-sched idle|nice` (lib/client-priority.ts); the
+ * simulated nodes (a child process, node-fleet-process.ts) and the relays below always do.
  *
  * Then, in the same run and on the same Redis, the socket.io peer (two socket.io servers with the Redis
  * adapter, client A → server A → Redis → server B → client B) relays messages of the size of our job_assign
  * envelope at the rate we achieved.
  *
- * Figures (all stamps on the bench process's clock):
+ * Figures (stamps on CLOCK_MONOTONIC, read alike by the simulator processes):
  * - jobs_per_s: translations resolved per second in the measured window;
  * - dispatch_*: final audio frame sent by the client → job_assign received by the node (session side → node
  *   side: 2 scripts + an inbox hop);
@@ -33,21 +33,20 @@
  *   inbox-publish on the way there; job-transition, inbox-publish, reserve-release on the way back = 6 at most;
  *   fewer under load, where inbox publishes to one instance and releases on one shard are batched per turn).
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { poll, startGateway, startRedisServer, uniquePrefix, type GatewayHandle } from '@lingua/testkit';
 import { countCalls, countScriptCalls, startCommandStats } from '../lib/commandstats.js';
-import { stepAsideForServers } from '../lib/client-priority.js';
+import { normalPriority, stepAsideForServers } from '../lib/client-priority.js';
 import { intFlag, type Flags } from '../lib/flags.js';
 import { buildReport, collectEnv, printFigures, type BenchReport } from '../lib/report.js';
 import { percentiles, ratio, type Figures } from '../lib/stats.js';
 import { measureInboxRelay } from '../peers/inbox-relay.js';
 import { measureSocketIoRelay } from '../peers/socketio-relay.js';
-import { driveOpenLoop, SimJobNode, SimSession, type TimesBook } from './dispatch-sim.js';
+import { driveOpenLoop, SimSession, type TimesBook } from './dispatch-sim.js';
+import { NodeFleetProcess } from './node-fleet-process.js';
 import { diffBuckets, histogramQuantile, parseHistogram, type Buckets } from './prom-histogram.js';
 
 /** Session side: cut → job_assign handed over (here: published to the node side's inbox). */
@@ -67,7 +66,7 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
   const redisUrl = flags['redis-url'] ?? (redisServer?.url as string);
   const redis = new Redis(redisUrl, { protocol: 2 });
   const gateways: GatewayHandle[] = [];
-  const nodes: SimJobNode[] = [];
+  let fleet: NodeFleetProcess | undefined;
   const sessions: SimSession[] = [];
   const book: TimesBook = new Map();
   try {
@@ -99,11 +98,7 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
     say(`simulator priority: ${clientSched}`);
     say(`${nodeCount} nodes on ${n.name}, ${sessionCount} sessions on ${s.name}`);
     const maxJobs = Math.max(4, Math.ceil((sessionCount * 2) / nodeCount));
-    nodes.push(
-      ...(await Promise.all(
-        Array.from({ length: nodeCount }, () => SimJobNode.start(n.wsUrl('/ws/node'), book, maxJobs)),
-      )),
-    );
+    fleet = await NodeFleetProcess.start(n.wsUrl('/ws/node'), nodeCount, maxJobs);
     await poll(
       async () => {
         const body = (await (await fetch(`${s.url}/api/v1/lang-index`)).json()) as {
@@ -146,6 +141,7 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
     const dispatchGw = diffBuckets(dispatchBefore, await scrape(s, DISPATCH_METRIC));
     const resultGw = diffBuckets(resultBefore, await scrape(n, RESULT_METRIC));
 
+    await fleet.mergeInto(book);
     const measured = [...book.entries()].filter(([k]) => !warmKeys.has(k)).map(([, t]) => t);
     const dispatchMs: number[] = [];
     const resultMs: number[] = [];
@@ -166,13 +162,13 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
     const jobsPerS = jobs / elapsedS;
 
     for (const x of sessions) x.close();
-    for (const x of nodes) x.close();
     sessions.length = 0;
-    nodes.length = 0;
+    await fleet.close();
+    fleet = undefined;
     await Promise.all(gateways.splice(0).map((g) => g.stop().catch(() => undefined)));
 
     // The relays' servers are forked from here: back to normal priority so they do not inherit the step-aside.
-    backToNormalPriority();
+    normalPriority();
     const messageBytes = assignEnvelopeBytes();
     const peerRate = Math.max(1, Math.round(jobsPerS));
     say(`socket.io relay peer: ${peerRate}/s × ${messageBytes} B for ${seconds} s`);
@@ -234,7 +230,7 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
     return report;
   } finally {
     for (const x of sessions) x.close();
-    for (const x of nodes) x.close();
+    await fleet?.close();
     await Promise.all(gateways.map((g) => g.stop().catch(() => undefined)));
     redis.disconnect();
     await redisServer?.stop();
@@ -242,19 +238,6 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
 }
 
 /** Undoes stepAsideForServers for this process (and so for the children it forks next). */
-function backToNormalPriority(): void {
-  try {
-    execFileSync('chrt', ['--all-tasks', '--other', '--pid', '0', String(process.pid)], { stdio: 'ignore' });
-  } catch {
-    // not SCHED_IDLE, or chrt missing
-  }
-  try {
-    setPriority(0);
-  } catch {
-    // raising priority back may be refused to a non-root user: the relays then run niced, which only hurts them
-  }
-}
-
 /**
  * CPU time (user + system) a process has used, in ms, from /proc (Linux); NaN elsewhere. Per job it shows the
  * gateways' cost independently of what else shares the machine.

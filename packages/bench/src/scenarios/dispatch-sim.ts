@@ -1,7 +1,8 @@
 /**
- * Simulated sessions and GPU nodes for the `dispatch` scenario: bare `ws` sockets speaking the client and node
- * protocols, stamping `performance.now()` at the moments the scenario measures. Both live in the bench
- * process, so the stamps share one clock.
+ * Simulated sessions and GPU nodes for the `dispatch` and `cluster` scenarios: bare `ws` sockets speaking the
+ * client and node protocols, stamping `stampMs()` at the moments the scenario measures. The nodes run in a child
+ * process (node-fleet-process.ts), the sessions in the bench process; the monotonic clock behind `stampMs()` reads
+ * the same in both.
  *
  * - A session sends one utterance as the web client does (an Opus Plan A audio_chunk, then `{is_final:true,
  *   payload:""}`) and waits for that index's resolution before it may send the next one, so cuts never merge.
@@ -30,6 +31,11 @@ export interface UtteranceTimes {
 }
 
 export type TimesBook = Map<string, UtteranceTimes>;
+
+/** CLOCK_MONOTONIC in milliseconds: comparable across processes on one machine (unlike `performance.now()`). */
+export function stampMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
 
 function entry(book: TimesBook, key: string): UtteranceTimes {
   let t = book.get(key);
@@ -62,7 +68,7 @@ export class SimJobNode {
     const node = new SimJobNode(ws, book);
     await new Promise<void>((resolve, reject) => {
       ws.on('message', (data) => {
-        const now = performance.now();
+        const now = stampMs();
         const f = JSON.parse(String(data)) as Frame;
         if (f.type === 'job_assign') return node.answer(f, now);
         if (f.type === 'node_register_ack') {
@@ -126,7 +132,7 @@ export class SimJobNode {
       tts_format: 'opus',
       trace_id: a.trace_id,
     });
-    t.resultSent = performance.now();
+    t.resultSent = stampMs();
     this.ws.send(result);
   }
 }
@@ -154,7 +160,7 @@ export class SimSession {
     const s = new SimSession(ws, book);
     await new Promise<void>((resolve, reject) => {
       ws.on('message', (data) => {
-        const now = performance.now();
+        const now = stampMs();
         const f = JSON.parse(String(data)) as Frame;
         if (f.type === 'session_init_ack') {
           s.sessionId = String(f.session_id);
@@ -201,7 +207,7 @@ export class SimSession {
       is_final: true,
       payload: '',
     });
-    entry(this.book, `${this.sessionId}:${index}`).finalSent = performance.now();
+    entry(this.book, `${this.sessionId}:${index}`).finalSent = stampMs();
     this.ws.send(final);
   }
 

@@ -4,10 +4,10 @@
  * `--redis-url` points elsewhere). Sessions speak at R utterances/s in total (open loop; a session waits for
  * its previous utterance's resolution, so cuts never merge); nodes answer at once. `--gateway-url` uses a
  * running gateway instead (started with the env below, on the Redis of `--redis-url`), e.g. for profiling.
- * Once the gateway runs, the simulator steps aside (SCHED_IDLE by default; `--client-sched`, see
- * lib/client-priority.ts).
+ * Once the gateway runs, the session simulator steps aside (SCHED_IDLE by default; `--client-sched`, see
+ * lib/client-priority.ts); the nodes run in a child process at normal priority (node-fleet-process.ts).
  *
- * Figures (both clocks are the bench process's):
+ * Figures (stamps on CLOCK_MONOTONIC, read alike by both simulator processes):
  * - dispatch_*: the final frame sent by the client → job_assign received by the node. With
  *   LINGUA_FINAL_GRACE_MS=0 the cut happens as the final frame is read, so this is "finalize → job_assign at
  *   the node" plus one client→gateway hop (an upper bound). The gateway's own cut → handed-to-socket histogram
@@ -28,7 +28,8 @@ import { countCalls, countScriptCalls, startCommandStats } from '../lib/commands
 import { intFlag, type Flags } from '../lib/flags.js';
 import { buildReport, collectEnv, printFigures, type BenchReport } from '../lib/report.js';
 import { percentiles, type Figures } from '../lib/stats.js';
-import { driveOpenLoop, SimJobNode, SimSession, type TimesBook } from './dispatch-sim.js';
+import { driveOpenLoop, SimSession, type TimesBook } from './dispatch-sim.js';
+import { NodeFleetProcess } from './node-fleet-process.js';
 import { diffBuckets, histogramQuantile, parseHistogram, type Buckets } from './prom-histogram.js';
 
 const DISPATCH_METRIC = 'lingua_job_dispatch_duration_seconds';
@@ -46,7 +47,7 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
   const redisUrl = flags['redis-url'] ?? (redisServer?.url as string);
   const redis = new Redis(redisUrl, { protocol: 2, lazyConnect: false });
   let gw: GatewayHandle | undefined;
-  const nodes: SimJobNode[] = [];
+  let fleet: NodeFleetProcess | undefined;
   const sessions: SimSession[] = [];
   const book: TimesBook = new Map();
   try {
@@ -80,11 +81,7 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
     say(`${nodeCount} nodes, ${sessionCount} sessions`);
     // Enough slots that capacity never refuses a job: this measures the path, not the queueing.
     const maxJobs = Math.max(4, Math.ceil((sessionCount * 2) / nodeCount));
-    nodes.push(
-      ...(await Promise.all(
-        Array.from({ length: nodeCount }, () => SimJobNode.start(gateway.wsUrl('/ws/node'), book, maxJobs)),
-      )),
-    );
+    fleet = await NodeFleetProcess.start(gateway.wsUrl('/ws/node'), nodeCount, maxJobs);
     await poll(
       async () => {
         const res = await fetch(`${gateway.url}/api/v1/lang-index`);
@@ -121,6 +118,7 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
     const dispatchGw = diffBuckets(dispatchBefore, await scrape(DISPATCH_METRIC));
     const resultGw = diffBuckets(resultBefore, await scrape(RESULT_METRIC));
 
+    await fleet.mergeInto(book);
     const measured = [...book.entries()].filter(([k]) => !warmKeys.has(k)).map(([, t]) => t);
     const dispatchMs: number[] = [];
     const resultMs: number[] = [];
@@ -169,7 +167,7 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
     return report;
   } finally {
     for (const s of sessions) s.close();
-    for (const n of nodes) n.close();
+    await fleet?.close();
     await gw?.stop().catch(() => undefined);
     redis.disconnect();
     await redisServer?.stop();
