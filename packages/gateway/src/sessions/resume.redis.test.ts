@@ -51,9 +51,12 @@ forEachTopology('session resume', (target) => {
     c.send(utteranceFrame(c.sessionId, 0));
     await poll(async () => (await jobState(a, c.sessionId)).length === 1, { what: 'job opened' });
     c.ws.terminate();
-    await poll(async () => (await jobState(a, c.sessionId))[0] === 'TIMED_OUT', {
-      what: 'timed out while away',
+    // The TIMED_OUT transition comes first; the missing resolution is written to `out` a step later.
+    const out = a.ctx.keys.session(c.sessionId).out;
+    await poll(async () => (await a.ctx.redis.client.xlen(out)) === 1, {
+      what: 'resolved (timed out) while away',
     });
+    expect(await jobState(a, c.sessionId)).toEqual(['TIMED_OUT']);
     const r = await TestClient.connect(b.wsUrl('/ws/session'));
     open.push(r);
     await r.init({ audio_format: 'pcm16', resume: { session_id: c.sessionId, token } });
@@ -68,11 +71,12 @@ forEachTopology('session resume', (target) => {
     c.send(utteranceFrame(c.sessionId, 1));
     await poll(async () => (await jobState(a, c.sessionId)).length === 2, { what: 'jobs opened' });
     c.ws.terminate();
-    await poll(async () => (await jobState(a, c.sessionId)).every((s) => s === 'TIMED_OUT'), {
-      what: 'both timed out while away',
-    });
     const out = a.ctx.keys.session(c.sessionId).out;
-    expect(await a.ctx.redis.client.xlen(out)).toBe(2);
+    // The TIMED_OUT transition comes first; the missing resolution is written to `out` a step later.
+    await poll(async () => (await a.ctx.redis.client.xlen(out)) === 2, {
+      what: 'both resolved (timed out) while away',
+    });
+    expect(await jobState(a, c.sessionId)).toEqual(['TIMED_OUT', 'TIMED_OUT']);
     const r = await TestClient.connect(b.wsUrl('/ws/session'));
     open.push(r);
     await r.init({ audio_format: 'pcm16', resume: { session_id: c.sessionId, token, received_through: 0 } });
