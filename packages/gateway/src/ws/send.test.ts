@@ -21,17 +21,23 @@ async function pair(): Promise<{ server: WebSocket; client: WebSocket }> {
   return { server, client };
 }
 
-it('sends the first frame of a burst at once and the rest together, in order; a later burst starts afresh', async () => {
-  const { server, client } = await pair();
-  const socket = (server as unknown as { _socket: Socket })._socket;
-  let writes = 0;
+/** Counts the socket writes (one syscall each) under a server-side WebSocket. */
+function countWrites(ws: WebSocket): { count: number } {
+  const socket = (ws as unknown as { _socket: Socket })._socket;
+  const counter = { count: 0 };
   for (const method of ['_write', '_writev'] as const) {
     const original = socket[method] as (...args: unknown[]) => void;
     socket[method] = ((...args: unknown[]) => {
-      writes++;
+      counter.count++;
       original.apply(socket, args);
     }) as never;
   }
+  return counter;
+}
+
+it('sends the first frame of a burst at once and the rest together, in order; a later burst starts afresh', async () => {
+  const { server, client } = await pair();
+  const writes = countWrites(server);
   const got: unknown[] = [];
   client.on('message', (data) => got.push(JSON.parse(String(data))));
 
@@ -40,10 +46,10 @@ it('sends the first frame of a burst at once and the rest together, in order; a 
   sendJson(server, { n: 3 });
   sendJson(server, { n: 4 });
   await new Promise((resolve) => setImmediate(resolve));
-  expect(writes).toBe(2);
+  expect(writes.count).toBe(2);
   sendJson(server, { n: 5 });
   await new Promise((resolve) => setImmediate(resolve));
-  expect(writes).toBe(3);
+  expect(writes.count).toBe(3);
 
   await expect.poll(() => got.length).toBe(5);
   expect(got).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }, { n: 5 }]);
@@ -51,21 +57,13 @@ it('sends the first frame of a burst at once and the rest together, in order; a 
 
 it('holdBurst sends every frame of the burst and what its hook writes in one write', async () => {
   const { server, client } = await pair();
-  const socket = (server as unknown as { _socket: Socket })._socket;
-  let writes = 0;
-  for (const method of ['_write', '_writev'] as const) {
-    const original = socket[method] as (...args: unknown[]) => void;
-    socket[method] = ((...args: unknown[]) => {
-      writes++;
-      original.apply(socket, args);
-    }) as never;
-  }
+  const writes = countWrites(server);
   const pinged = once(client, 'ping');
   holdBurst(server, () => server.ping('after'));
   sendJson(server, { n: 1 });
   sendJson(server, { n: 2 });
   await new Promise((resolve) => setImmediate(resolve));
-  expect(writes).toBe(1);
+  expect(writes.count).toBe(1);
   const [data] = (await pinged) as [Buffer];
   expect(String(data)).toBe('after');
 });
