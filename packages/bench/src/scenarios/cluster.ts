@@ -237,7 +237,6 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
   }
 }
 
-/** Undoes stepAsideForServers for this process (and so for the children it forks next). */
 /**
  * CPU time (user + system) a process has used, in ms, from /proc (Linux); NaN elsewhere. Per job it shows the
  * gateways' cost independently of what else shares the machine.
