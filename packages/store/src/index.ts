@@ -23,6 +23,7 @@ export * from './ops/job-record.js';
 export * from './ops/session-claim.js';
 export * from './ops/session-next-index.js';
 export * from './ops/job-open.js';
+export * from './ops/job-rebind.js';
 export * from './ops/job-transition.js';
 export * from './ops/inbox-publish.js';
 export * from './shard-subscription.js';

@@ -33,6 +33,14 @@ export class WriteCoalescer {
     }
   }
 
+  /**
+   * Corks from the next command on, for a caller about to send commands that belong together (two scripts sent side
+   * by side): they leave in one write instead of the first alone.
+   */
+  hold(): void {
+    this.touch();
+  }
+
   private flush(): void {
     this.sent = 0;
     const corked = this.corked;

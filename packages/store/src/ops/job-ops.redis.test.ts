@@ -6,6 +6,7 @@ import { ScriptRunner } from '../scripts/loader.js';
 import { connectionForTarget } from '../scripts/target-connection.js';
 import { jobOpen } from './job-open.js';
 import type { JobRecord } from './job-record.js';
+import { jobRebind } from './job-rebind.js';
 import { jobTransition } from './job-transition.js';
 import { sessionClaim } from './session-claim.js';
 
@@ -88,6 +89,59 @@ forEachTopology('job scripts', (target) => {
     for (const r of results)
       expect(r.status === 'CREATED' ? r.jobId : r.status === 'EXISTS' && r.jobId).toBe(winner);
     expect(await conn.client.hlen(keys.session('s2').jobs)).toBe(1);
+  });
+
+  it('job-rebind moves an untouched first attempt to the reserved node, once', async () => {
+    await session('s-rb');
+    const k = keys.session('s-rb');
+    await openJob('s-rb', { ...record('jrb', 0, 'proposed'), tried: ['proposed'] });
+    const args = {
+      jobId: 'jrb',
+      expectedAttempt: 1,
+      expectedNode: 'proposed',
+      node: 'n7',
+      pool: 'p2',
+      shard: 3,
+      now: 9,
+    };
+    const r = await jobRebind(runner, k, args);
+    expect(r.status).toBe('OK');
+    expect(r.status === 'OK' && r.record).toMatchObject({
+      node: 'n7',
+      pool: 'p2',
+      shard: 3,
+      tried: ['n7'],
+      updated_at: 9,
+    });
+    // The record names n7 now: a second rebind from the proposal loses and changes nothing.
+    expect(await jobRebind(runner, k, args)).toEqual({ status: 'LOST', state: 'DISPATCHED', attempt: 1 });
+    expect(await jobRebind(runner, k, { ...args, jobId: 'ghost' })).toEqual({ status: 'GONE' });
+  });
+
+  it('job-rebind loses once the job has moved on', async () => {
+    await session('s-rb2');
+    const k = keys.session('s-rb2');
+    await openJob('s-rb2', record('jrb2', 0, 'proposed'));
+    const won = await jobTransition(runner, k, {
+      jobId: 'jrb2',
+      expectedAttempt: 1,
+      from: ['DISPATCHED'],
+      to: 'CANCELLED',
+      now: 7,
+    });
+    expect(won.status).toBe('WON');
+    const args = {
+      jobId: 'jrb2',
+      expectedAttempt: 1,
+      expectedNode: 'proposed',
+      node: 'n7',
+      pool: 'p2',
+      shard: 3,
+      now: 9,
+    };
+    expect(await jobRebind(runner, k, args)).toEqual({ status: 'LOST', state: 'CANCELLED', attempt: 1 });
+    const stored = JSON.parse((await conn.client.hget(k.jobs, 'jrb2')) ?? '{}') as JobRecord;
+    expect(stored.node).toBe('proposed');
   });
 
   it('job-transition WON returns the updated record, session owner/epoch and the out entry id', async () => {

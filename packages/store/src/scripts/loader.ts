@@ -101,6 +101,11 @@ export class ScriptRunner {
     }
   }
 
+  /** The scripts run next in this synchronous burst leave in one write per connection (see WriteCoalescer.hold). */
+  holdWrites(): void {
+    this.writes.hold();
+  }
+
   private reloadInBackground(): void {
     if (this.reloading) return;
     this.reloading = this.load()

@@ -1,0 +1,51 @@
+import { unexpectedReply } from '../errors.js';
+import { replyNumber, replyString } from './reply.js';
+import type { SessionKeys } from '../keys.js';
+import type { ScriptRunner } from '../scripts/loader.js';
+import { parseJobRecord, type JobRecord } from './job-record.js';
+
+const S = 'job-rebind';
+
+export type JobRebindResult =
+  | { status: 'OK'; record: JobRecord }
+  /** the record is no longer the untouched first attempt on `expectedNode` */
+  | { status: 'LOST'; state: string; attempt: number }
+  | { status: 'GONE' };
+
+export interface JobRebindArgs {
+  jobId: string;
+  expectedAttempt: number;
+  /** the node job-open recorded */
+  expectedNode: string;
+  /** where the slot was actually reserved */
+  node: string;
+  pool: string;
+  shard: number;
+  now: number;
+}
+
+/**
+ * Moves a job that job-open recorded on a proposed node to the node select-reserve chose instead (the two run side
+ * by side; lua/SPEC.md "job-rebind"). Must run before the job_assign goes out: results are fenced on the record's node.
+ */
+export async function jobRebind(
+  runner: ScriptRunner,
+  keys: SessionKeys,
+  args: JobRebindArgs,
+): Promise<JobRebindResult> {
+  const r = await runner.run(
+    'job-rebind',
+    [keys.jobs],
+    [args.jobId, args.expectedAttempt, args.expectedNode, args.node, args.pool, args.shard, args.now],
+  );
+  switch (r[0]) {
+    case 'OK':
+      return { status: 'OK', record: parseJobRecord(S, r[1]) };
+    case 'LOST':
+      return { status: 'LOST', state: replyString(S, r, 1), attempt: replyNumber(S, r, 2) };
+    case 'GONE':
+      return { status: 'GONE' };
+    default:
+      throw unexpectedReply(S, r);
+  }
+}
