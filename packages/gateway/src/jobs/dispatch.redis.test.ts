@@ -134,6 +134,39 @@ forEachTopology('dispatch', (target) => {
     expect(busy.maxConcurrent).toBe(4);
   });
 
+  it('affinity node full: the job is recorded on the node that got it; nothing free: the record is closed', async () => {
+    const [n1, n2] = await Promise.all([startNode(['b1', 'b2'], hold, 1), startNode(['b1', 'b2'], hold, 1)]);
+    await indexed('b1', 'b2');
+    const c = await session('b1', 'b2');
+    const records = async () =>
+      Object.values(await gw.ctx.redis.client.hgetall(gw.ctx.keys.session(c.sessionId).jobs)).map(
+        (r) => JSON.parse(r) as { idx: number; node: string; state: string; tried: string[] },
+      );
+    utterance(c, 0, 'b1', 'b2');
+    await poll(() => n1.assigns.length + n2.assigns.length === 1, { what: 'index 0 assigned' });
+    const [first, second] = n1.assigns.length === 1 ? [n1, n2] : [n2, n1];
+    // index 1 prefers the node of index 0, which is full: the slot and the record go to the other node
+    utterance(c, 1, 'b1', 'b2');
+    await second.waitForAssigns(1);
+    const moved = (await records()).find((r) => r.idx === 1);
+    expect(moved).toMatchObject({ node: second.nodeId, state: 'DISPATCHED', tried: [second.nodeId] });
+    // both full: no node, and the record made for the preferred node is closed, not left open
+    utterance(c, 2, 'b1', 'b2');
+    await poll(async () => (await records()).find((r) => r.idx === 2)?.state === 'CANCELLED', {
+      what: 'index 2 closed',
+    });
+    // the moved job's result is fenced on its recorded node, so it counts
+    second.sendResult(second.assigns[0] as JobAssign);
+    first.sendResult(first.assigns[0] as JobAssign);
+    await poll(() => resolutions(c).length === 3, { what: 'every index resolved' });
+    expect(resolutions(c).map((f) => [f.type, indexOf(f)])).toEqual([
+      ['translation_result', 0],
+      ['translation_result', 1],
+      ['missing_result', 2],
+    ]);
+    expect(c.all('error')).toMatchObject([{ code: 'NO_AVAILABLE_NODE', details: { utterance_index: 2 } }]);
+  });
+
   it('candidate pools follow the languages: one_way, src auto, two_way_auto; nothing serves → NO_AVAILABLE_NODE', async () => {
     const answer: Behaviour = () => ({ kind: 'result' });
     const xy = await startNode(['x1', 'y1'], answer);

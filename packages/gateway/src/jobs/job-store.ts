@@ -1,14 +1,16 @@
 /**
  * The job path's Redis operations, one script each (DESIGN.md §5): select-reserve and reserve-release on a
- * pool shard, job-open and job-transition on the session. A thin layer over the @lingua/store wrappers that
+ * pool shard, job-open, job-rebind and job-transition on the session. A thin layer over the @lingua/store wrappers that
  * binds the key schema, so the job path speaks ids and never builds keys.
  */
 import {
   jobOpen,
+  jobRebind,
   jobTransition,
   reserveReleaseMany,
   selectReserve,
   type JobOpenResult,
+  type JobRebindResult,
   type JobState,
   type KeySchema,
   type ScriptRunner,
@@ -17,7 +19,7 @@ import {
 } from '@lingua/store';
 import type { JobRecord } from './job-record.js';
 
-export type { JobOpenResult, SelectReserveResult };
+export type { JobOpenResult, JobRebindResult, SelectReserveResult };
 
 export type JobTransitionResult =
   | {
@@ -105,6 +107,30 @@ export class JobStore {
 
   open(sessionId: string, record: JobRecord, now: number): Promise<JobOpenResult> {
     return jobOpen(this.scripts, this.keys.session(sessionId), { record, now });
+  }
+
+  /** The first attempt went to `to` instead of the node job-open recorded (`from`). */
+  rebind(
+    sessionId: string,
+    jobId: string,
+    from: string,
+    to: { nodeId: string; poolId: string; shard: number },
+    now: number,
+  ): Promise<JobRebindResult> {
+    return jobRebind(this.scripts, this.keys.session(sessionId), {
+      jobId,
+      expectedAttempt: 1,
+      expectedNode: from,
+      node: to.nodeId,
+      pool: to.poolId,
+      shard: to.shard,
+      now,
+    });
+  }
+
+  /** What this synchronous burst sends next leaves in one write (select-reserve and job-open side by side). */
+  holdWrites(): void {
+    this.scripts.holdWrites();
   }
 
   async transition(a: JobTransitionArgs): Promise<JobTransitionResult> {

@@ -16,7 +16,7 @@ import type { SessionOutbound } from '@lingua/protocol';
 import type { SessionJobEvent } from '../context.js';
 import type { TimerHandle, Timers } from '../sessions/timers.js';
 import type { LanguageRoute } from './candidates.js';
-import type { Dispatcher, NodeTarget } from './dispatcher.js';
+import type { Dispatcher, NodePlace, NodeTarget } from './dispatcher.js';
 import { buildJobAssign, type SessionJobParams, type UtteranceJob } from './job-assign.js';
 import { OPEN_STATES, type JobRecord } from './job-record.js';
 import type { JobStore } from './job-store.js';
@@ -527,7 +527,7 @@ export class SessionJobs {
     if (turnId !== undefined) this.turnTarget = { turnId, target };
   }
 
-  private newRecord(jobId: string, u: UtteranceJob, target: NodeTarget): JobRecord {
+  private newRecord(jobId: string, u: UtteranceJob, target: NodePlace): JobRecord {
     const now = this.deps.timers.now();
     return {
       id: jobId,
