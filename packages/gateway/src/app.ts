@@ -78,6 +78,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     },
   });
   const scripts = new ScriptRunner(redis, {
+    observe: (script, ms, outcome) => metrics.redis.scripts.observe({ script, outcome }, ms / 1_000),
     onReloadError: (err) => {
       metrics.redis.errors.inc({ op: 'script_reload' });
       logger.error({ err }, 'script reload failed');

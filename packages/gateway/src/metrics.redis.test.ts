@@ -57,4 +57,21 @@ forEachTopology('/metrics of a live gateway', (target) => {
     await node.close();
     await poll(async () => (await series()) === undefined, { what: 'empty pool gone from the metric' });
   });
+
+  it('lingua_redis_script_duration_seconds counts script calls by name', async () => {
+    const heartbeats = async (): Promise<number> =>
+      (await sample('lingua_redis_script_duration_seconds_count{script="node-heartbeat",outcome="ok"}')) ?? 0;
+    const node = await TestNode.connect(gw.wsUrl('/ws/node'));
+    nodes.push(node);
+    await node.register({
+      language_capabilities: { asr_languages: ['eo', 'la'], semantic_languages: ['eo', 'la'] },
+    });
+    const before = await heartbeats();
+    node.heartbeat();
+    await node.next('node_status', (f) => f.status === 'ready');
+    await poll(async () => (await heartbeats()) === before + 1, { what: 'one node-heartbeat call counted' });
+    expect(
+      await sample('lingua_redis_script_duration_seconds_count{script="node-claim",outcome="ok"}'),
+    ).toBeGreaterThan(0);
+  });
 });

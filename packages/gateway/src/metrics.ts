@@ -82,6 +82,13 @@ export function createMetrics() {
   };
   // Present from the start, so rate() over it is 0 rather than absent on a healthy instance.
   redis.errors.inc({ op: 'connection' }, 0);
+  const redisScripts = new Histogram({
+    name: 'lingua_redis_script_duration_seconds',
+    help: 'Lua script calls by script (lua/<script>.lua) and outcome (ok, noscript = answered by EVAL after a cache miss, error): round trip from this instance',
+    labelNames: ['script', 'outcome'] as const,
+    buckets: FAST_BUCKETS_S,
+    registers: r,
+  });
 
   const nodes = {
     registrations: new Counter({
@@ -295,7 +302,7 @@ export function createMetrics() {
     registry,
     health,
     eventLoopLag,
-    redis,
+    redis: { ...redis, scripts: redisScripts },
     inboxProbesMissed,
     nodes,
     ws,

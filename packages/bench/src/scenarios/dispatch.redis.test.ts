@@ -18,6 +18,8 @@ it('runs end to end at a small scale: every figure measured, ≤ 2 + 2 scripts p
     'result_p50_ms',
     'result_p99_ms',
     'redis_scripts_per_job',
+    'redis_scripts_per_dispatch',
+    'redis_scripts_per_result',
   ]) {
     expect(Number.isFinite(f[name]), name).toBe(true);
   }
@@ -28,6 +30,13 @@ it('runs end to end at a small scale: every figure measured, ≤ 2 + 2 scripts p
   // turn share a call, so it can dip below 4, never below the three that are one per job.
   expect(f.redis_scripts_per_job).toBeGreaterThanOrEqual(3);
   expect(f.redis_scripts_per_job).toBeLessThan(4.2);
+  // By name (the gateway's own counts, no background scripts): select-reserve + job-open per dispatch (a
+  // job-rebind only when the preferred node is full, which 10 slots per node never are here), one job-transition
+  // per result plus at most one release.
+  expect(f.redis_scripts_per_dispatch).toBeGreaterThanOrEqual(2);
+  expect(f.redis_scripts_per_dispatch).toBeLessThan(2.05);
+  expect(f.redis_scripts_per_result).toBeGreaterThan(1);
+  expect(f.redis_scripts_per_result).toBeLessThanOrEqual(2);
   expect(f.resolved_ratio).toBe(1);
   expect(f.duplicate_resolutions).toBe(0);
 }, 120_000);

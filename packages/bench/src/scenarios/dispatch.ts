@@ -15,7 +15,9 @@
  * - result_*: job_result sent by the node → translation_result received by the client.
  * - redis_scripts_per_job: EVALSHA/EVAL calls (INFO commandstats delta) ÷ jobs in the measured phase: a job is
  *   one dispatch (select-reserve + job-open) plus one result (job-transition + reserve-release), so 4 means
- *   2 + 2.
+ *   2 + 2. redis_scripts_per_dispatch / _per_result split them by script name, from the gateway's
+ *   lingua_redis_script_duration_seconds counts (dispatch: select-reserve, job-open, job-rebind; result:
+ *   job-transition, reserve-release).
  * - resolved_ratio: utterance indexes resolved (one translation_result or missing_result) ÷ utterances sent;
  *   must be 1.
  */
@@ -30,10 +32,19 @@ import { buildReport, collectEnv, printFigures, type BenchReport } from '../lib/
 import { percentiles, type Figures } from '../lib/stats.js';
 import { driveOpenLoop, SimSession, type TimesBook } from './dispatch-sim.js';
 import { NodeFleetProcess } from './node-fleet-process.js';
-import { diffBuckets, histogramQuantile, parseHistogram, type Buckets } from './prom-histogram.js';
+import {
+  countsByLabel,
+  diffBuckets,
+  histogramQuantile,
+  parseHistogram,
+  type Buckets,
+} from './prom-histogram.js';
 
 const DISPATCH_METRIC = 'lingua_job_dispatch_duration_seconds';
 const RESULT_METRIC = 'lingua_job_result_duration_seconds';
+const SCRIPT_METRIC = 'lingua_redis_script_duration_seconds';
+const DISPATCH_SCRIPTS = ['select-reserve', 'job-open', 'job-rebind'] as const;
+const RESULT_SCRIPTS = ['job-transition', 'reserve-release'] as const;
 
 export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
   const sessionCount = intFlag(flags, 'sessions', 100);
@@ -75,6 +86,8 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
     const gateway = gw ?? externalGateway(external as string);
     const scrape = async (metric: string): Promise<Buckets> =>
       parseHistogram(await (await fetch(`${gateway.url}/metrics`)).text(), metric);
+    const scriptCalls = async (): Promise<Map<string, number>> =>
+      countsByLabel(await (await fetch(`${gateway.url}/metrics`)).text(), SCRIPT_METRIC, 'script');
 
     const clientSched = stepAsideForServers(flags);
     say(`simulator priority: ${clientSched}`);
@@ -107,6 +120,7 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
     say(`measuring: ${rate}/s for ${seconds} s`);
     const dispatchBefore = await scrape(DISPATCH_METRIC);
     const resultBefore = await scrape(RESULT_METRIC);
+    const scriptsBefore = await scriptCalls();
     const stats = await startCommandStats(redis);
     const started = performance.now();
     const sent = await driveOpenLoop(sessions, rate, seconds * 1_000, 'measure', 'dispatch');
@@ -115,6 +129,9 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
     // The result path releases the reservation after routing the result: let those last scripts land.
     await delay(300);
     const delta = await stats.delta();
+    const scriptsAfter = await scriptCalls();
+    const calls = (names: readonly string[]): number =>
+      names.reduce((n, name) => n + (scriptsAfter.get(name) ?? 0) - (scriptsBefore.get(name) ?? 0), 0);
     const dispatchGw = diffBuckets(dispatchBefore, await scrape(DISPATCH_METRIC));
     const resultGw = diffBuckets(resultBefore, await scrape(RESULT_METRIC));
 
@@ -151,6 +168,8 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
       result_gateway_p50_ms: histogramQuantile(resultGw, 0.5) * 1_000,
       result_gateway_p99_ms: histogramQuantile(resultGw, 0.99) * 1_000,
       redis_scripts_per_job: countScriptCalls(delta) / jobs,
+      redis_scripts_per_dispatch: calls(DISPATCH_SCRIPTS) / jobs,
+      redis_scripts_per_result: calls(RESULT_SCRIPTS) / jobs,
       redis_cmds_per_job: countCalls(delta) / jobs,
       resolved_ratio: accepted === 0 ? Number.NaN : resolved / accepted,
       duplicate_resolutions: duplicates,

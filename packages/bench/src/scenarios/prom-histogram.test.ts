@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { bucketCount, diffBuckets, histogramQuantile, parseHistogram } from './prom-histogram.js';
+import {
+  bucketCount,
+  countsByLabel,
+  diffBuckets,
+  histogramQuantile,
+  parseHistogram,
+} from './prom-histogram.js';
 
 const scrape = (counts: [string, number][]): string =>
   [
@@ -43,5 +49,21 @@ describe('prom histogram', () => {
       [Number.POSITIVE_INFINITY, 5],
     ]);
     expect(histogramQuantile(overflow, 0.99)).toBe(0.001);
+  });
+
+  it('sums the counts of a histogram per value of one label, ignoring other series', () => {
+    const text = [
+      's_seconds_bucket{le="0.001",script="job-open",outcome="ok"} 3',
+      's_seconds_count{script="job-open",outcome="ok"} 5',
+      's_seconds_count{script="job-open",outcome="noscript"} 1',
+      's_seconds_count{outcome="ok",script="select-reserve"} 7',
+      'other_seconds_count{script="job-open"} 100',
+    ].join('\n');
+    expect(countsByLabel(text, 's_seconds', 'script')).toEqual(
+      new Map([
+        ['job-open', 6],
+        ['select-reserve', 7],
+      ]),
+    );
   });
 });

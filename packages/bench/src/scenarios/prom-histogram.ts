@@ -52,3 +52,18 @@ export function histogramQuantile(b: Buckets, q: number): number {
   }
   return prevBound;
 }
+
+/** `<name>_count` of one histogram summed per value of `label` (e.g. script calls by script), from a text exposition. */
+export function countsByLabel(text: string, name: string, label: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const prefix = `${name}_count{`;
+  const pattern = new RegExp(`[{,]${label}="([^"]*)"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(prefix)) continue;
+    const key = pattern.exec(line)?.[1];
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (key === undefined || !Number.isFinite(value)) continue;
+    out.set(key, (out.get(key) ?? 0) + value);
+  }
+  return out;
+}
