@@ -30,6 +30,17 @@ forEachTopology('job scripts', (target) => {
     deadline_at: 1_700_000_030_000,
   });
 
+  /** job-rebind of `jobId` from the node 'proposed' to n7 in shard 3 of p2. */
+  const rebindTo7 = (jobId: string) => ({
+    jobId,
+    expectedAttempt: 1,
+    expectedNode: 'proposed',
+    node: 'n7',
+    pool: 'p2',
+    shard: 3,
+    now: 9,
+  });
+
   async function session(id: string): Promise<void> {
     const r = await sessionClaim(runner, keys.session(id), {
       mode: 'create',
@@ -95,15 +106,7 @@ forEachTopology('job scripts', (target) => {
     await session('s-rb');
     const k = keys.session('s-rb');
     await openJob('s-rb', { ...record('jrb', 0, 'proposed'), tried: ['proposed'] });
-    const args = {
-      jobId: 'jrb',
-      expectedAttempt: 1,
-      expectedNode: 'proposed',
-      node: 'n7',
-      pool: 'p2',
-      shard: 3,
-      now: 9,
-    };
+    const args = rebindTo7('jrb');
     const r = await jobRebind(runner, k, args);
     expect(r.status).toBe('OK');
     expect(r.status === 'OK' && r.record).toMatchObject({
@@ -130,15 +133,7 @@ forEachTopology('job scripts', (target) => {
       now: 7,
     });
     expect(won.status).toBe('WON');
-    const args = {
-      jobId: 'jrb2',
-      expectedAttempt: 1,
-      expectedNode: 'proposed',
-      node: 'n7',
-      pool: 'p2',
-      shard: 3,
-      now: 9,
-    };
+    const args = rebindTo7('jrb2');
     expect(await jobRebind(runner, k, args)).toEqual({ status: 'LOST', state: 'CANCELLED', attempt: 1 });
     const stored = JSON.parse((await conn.client.hget(k.jobs, 'jrb2')) ?? '{}') as JobRecord;
     expect(stored.node).toBe('proposed');

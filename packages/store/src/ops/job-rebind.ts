@@ -1,16 +1,13 @@
-import { unexpectedReply } from '../errors.js';
-import { replyNumber, replyString } from './reply.js';
 import type { SessionKeys } from '../keys.js';
 import type { ScriptRunner } from '../scripts/loader.js';
-import { parseJobRecord, type JobRecord } from './job-record.js';
+import { jobCasMiss, parseJobRecord, type JobCasMiss, type JobRecord } from './job-record.js';
 
 const S = 'job-rebind';
 
 export type JobRebindResult =
   | { status: 'OK'; record: JobRecord }
-  /** the record is no longer the untouched first attempt on `expectedNode` */
-  | { status: 'LOST'; state: string; attempt: number }
-  | { status: 'GONE' };
+  /** LOST: the record is no longer the untouched first attempt on `expectedNode` */
+  | JobCasMiss;
 
 export interface JobRebindArgs {
   jobId: string;
@@ -38,14 +35,6 @@ export async function jobRebind(
     [keys.jobs],
     [args.jobId, args.expectedAttempt, args.expectedNode, args.node, args.pool, args.shard, args.now],
   );
-  switch (r[0]) {
-    case 'OK':
-      return { status: 'OK', record: parseJobRecord(S, r[1]) };
-    case 'LOST':
-      return { status: 'LOST', state: replyString(S, r, 1), attempt: replyNumber(S, r, 2) };
-    case 'GONE':
-      return { status: 'GONE' };
-    default:
-      throw unexpectedReply(S, r);
-  }
+  if (r[0] !== 'OK') return jobCasMiss(S, r);
+  return { status: 'OK', record: parseJobRecord(S, r[1]) };
 }

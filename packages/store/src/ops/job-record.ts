@@ -1,4 +1,5 @@
 import { unexpectedReply } from '../errors.js';
+import { replyNumber, replyString } from './reply.js';
 
 /** Job states of the FSM in lua/SPEC.md; `job-transition` enforces the legal moves. */
 export type JobState = 'DISPATCHED' | 'ACCEPTED' | 'COMPLETED' | 'FAILED' | 'TIMED_OUT' | 'CANCELLED';
@@ -53,4 +54,14 @@ export function parseJobRecord(script: string, json: unknown): JobRecord {
     throw unexpectedReply(script, json);
   }
   return value as JobRecord;
+}
+
+/** How a compare-and-set on a job record misses (job-transition, job-rebind): someone else moved it, or it is gone. */
+export type JobCasMiss = { status: 'LOST'; state: string; attempt: number } | { status: 'GONE' };
+
+/** Reads a `{'LOST', state, attempt}` or `{'GONE'}` reply; anything else is a script/wrapper mismatch. */
+export function jobCasMiss(script: string, r: unknown[]): JobCasMiss {
+  if (r[0] === 'GONE') return { status: 'GONE' };
+  if (r[0] !== 'LOST') throw unexpectedReply(script, r);
+  return { status: 'LOST', state: replyString(script, r, 1), attempt: replyNumber(script, r, 2) };
 }

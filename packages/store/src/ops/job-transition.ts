@@ -1,8 +1,7 @@
-import { unexpectedReply } from '../errors.js';
 import { replyNumber, replyString } from './reply.js';
 import type { SessionKeys } from '../keys.js';
 import type { ScriptRunner } from '../scripts/loader.js';
-import { parseJobRecord, type JobRecord, type JobState } from './job-record.js';
+import { jobCasMiss, parseJobRecord, type JobCasMiss, type JobRecord, type JobState } from './job-record.js';
 
 const S = 'job-transition';
 
@@ -16,9 +15,8 @@ export type JobTransitionResult =
       /** id of the `out` stream entry, when one was added */
       outId: string | undefined;
     }
-  /** attempt, state or node did not match: someone else already moved the job */
-  | { status: 'LOST'; state: string; attempt: number }
-  | { status: 'GONE' };
+  /** LOST: attempt, state or node did not match: someone else already moved the job */
+  | JobCasMiss;
 
 export interface JobTransitionArgs {
   jobId: string;
@@ -58,20 +56,12 @@ export async function jobTransition(
       args.now,
     ],
   );
-  switch (r[0]) {
-    case 'WON':
-      return {
-        status: 'WON',
-        record: parseJobRecord(S, r[1]),
-        sessionOwner: replyString(S, r, 2),
-        sessionEpoch: replyNumber(S, r, 3),
-        outId: replyString(S, r, 4) || undefined,
-      };
-    case 'LOST':
-      return { status: 'LOST', state: replyString(S, r, 1), attempt: replyNumber(S, r, 2) };
-    case 'GONE':
-      return { status: 'GONE' };
-    default:
-      throw unexpectedReply(S, r);
-  }
+  if (r[0] !== 'WON') return jobCasMiss(S, r);
+  return {
+    status: 'WON',
+    record: parseJobRecord(S, r[1]),
+    sessionOwner: replyString(S, r, 2),
+    sessionEpoch: replyNumber(S, r, 3),
+    outId: replyString(S, r, 4) || undefined,
+  };
 }
