@@ -84,10 +84,19 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
       });
     }
     const gateway = gw ?? externalGateway(external as string);
-    const scrape = async (metric: string): Promise<Buckets> =>
-      parseHistogram(await (await fetch(`${gateway.url}/metrics`)).text(), metric);
-    const scriptCalls = async (): Promise<Map<string, number>> =>
-      countsByLabel(await (await fetch(`${gateway.url}/metrics`)).text(), SCRIPT_METRIC, 'script');
+    /** One scrape of what the scenario reads from the gateway's own metrics. */
+    const scrape = async (): Promise<{
+      dispatch: Buckets;
+      result: Buckets;
+      scripts: Map<string, number>;
+    }> => {
+      const text = await (await fetch(`${gateway.url}/metrics`)).text();
+      return {
+        dispatch: parseHistogram(text, DISPATCH_METRIC),
+        result: parseHistogram(text, RESULT_METRIC),
+        scripts: countsByLabel(text, SCRIPT_METRIC, 'script'),
+      };
+    };
 
     const clientSched = stepAsideForServers(flags);
     say(`simulator priority: ${clientSched}`);
@@ -118,9 +127,7 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
     const warmKeys = new Set(book.keys());
 
     say(`measuring: ${rate}/s for ${seconds} s`);
-    const dispatchBefore = await scrape(DISPATCH_METRIC);
-    const resultBefore = await scrape(RESULT_METRIC);
-    const scriptsBefore = await scriptCalls();
+    const before = await scrape();
     const stats = await startCommandStats(redis);
     const started = performance.now();
     const sent = await driveOpenLoop(sessions, rate, seconds * 1_000, 'measure', 'dispatch');
@@ -129,11 +136,11 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
     // The result path releases the reservation after routing the result: let those last scripts land.
     await delay(300);
     const delta = await stats.delta();
-    const scriptsAfter = await scriptCalls();
+    const after = await scrape();
     const calls = (names: readonly string[]): number =>
-      names.reduce((n, name) => n + (scriptsAfter.get(name) ?? 0) - (scriptsBefore.get(name) ?? 0), 0);
-    const dispatchGw = diffBuckets(dispatchBefore, await scrape(DISPATCH_METRIC));
-    const resultGw = diffBuckets(resultBefore, await scrape(RESULT_METRIC));
+      names.reduce((n, name) => n + (after.scripts.get(name) ?? 0) - (before.scripts.get(name) ?? 0), 0);
+    const dispatchGw = diffBuckets(before.dispatch, after.dispatch);
+    const resultGw = diffBuckets(before.result, after.result);
 
     await fleet.mergeInto(book);
     const measured = [...book.entries()].filter(([k]) => !warmKeys.has(k)).map(([, t]) => t);

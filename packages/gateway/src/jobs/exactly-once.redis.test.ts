@@ -82,13 +82,7 @@ forEachTopology('exactly-once resolution', (target) => {
   let nodes: ScriptedNode[];
   const plans = new Map<string, Plan>();
 
-  const staleCount = async (): Promise<number> => {
-    const text = await (await fetch(gw.httpUrl('/metrics'))).text();
-    return text
-      .split('\n')
-      .filter((l) => l.startsWith('lingua_job_frames_stale_total{'))
-      .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
-  };
+  const staleCount = (): Promise<number> => gw.metricSum('lingua_job_frames_stale_total{');
 
   beforeAll(async () => {
     gw = await startTestGateway(target, {

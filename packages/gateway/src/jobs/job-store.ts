@@ -1,7 +1,7 @@
 /**
  * The job path's Redis operations, one script each (DESIGN.md §5): select-reserve and reserve-release on a
- * pool shard, job-open, job-rebind and job-transition on the session. A thin layer over the @lingua/store wrappers that
- * binds the key schema, so the job path speaks ids and never builds keys.
+ * pool shard, job-open, job-rebind and job-transition on the session. A thin layer over the @lingua/store
+ * wrappers that binds the key schema, so the job path speaks ids and never builds keys.
  */
 import {
   jobOpen,
@@ -9,6 +9,7 @@ import {
   jobTransition,
   reserveReleaseMany,
   selectReserve,
+  type JobCasMiss,
   type JobOpenResult,
   type JobRebindResult,
   type JobState,
@@ -19,7 +20,7 @@ import {
 } from '@lingua/store';
 import type { JobRecord } from './job-record.js';
 
-export type { JobOpenResult, JobRebindResult, SelectReserveResult };
+export type { JobOpenResult, SelectReserveResult };
 
 export type JobTransitionResult =
   | {
@@ -30,8 +31,7 @@ export type JobTransitionResult =
       /** The `{s}:out` entry added by this call, when `outEntry` was given. */
       outId?: string;
     }
-  | { status: 'LOST'; state: string; attempt: number }
-  | { status: 'GONE' };
+  | JobCasMiss;
 
 export interface SelectReserveArgs {
   poolId: string;

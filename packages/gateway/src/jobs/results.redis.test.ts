@@ -54,14 +54,7 @@ forEachTopology('results, failures and deadlines', (target) => {
     });
   const say = (c: TestClient): void => c.chunk(2, true);
   const allAssigns = (ns: ScriptedNode[]): JobAssign[] => ns.flatMap((n) => n.assigns);
-  const stale = async (): Promise<number> => {
-    const res = await fetch(gw.httpUrl('/metrics'));
-    const text = await res.text();
-    return text
-      .split('\n')
-      .filter((l) => l.startsWith('lingua_job_frames_stale_total{'))
-      .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
-  };
+  const stale = (): Promise<number> => gw.metricSum('lingua_job_frames_stale_total{');
 
   beforeAll(async () => {
     gw = await startTestGateway(target, {

@@ -24,14 +24,8 @@ forEachTopology('scarce capacity', (target) => {
   /** Answer delay per (session, utterance index), as the property drew it. */
   const delays = new Map<string, number>();
 
-  const scriptCalls = async (script: string): Promise<number> => {
-    const text = await (await fetch(gw.httpUrl('/metrics'))).text();
-    const prefix = `lingua_redis_script_duration_seconds_count{script="${script}",`;
-    return text
-      .split('\n')
-      .filter((l) => l.startsWith(prefix))
-      .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
-  };
+  const scriptCalls = (script: string): Promise<number> =>
+    gw.metricSum(`lingua_redis_script_duration_seconds_count{script="${script}",`);
 
   beforeAll(async () => {
     gw = await startTestGateway(target, { LINGUA_RATE_LIMIT_PER_S: '1000', LINGUA_RATE_LIMIT_BURST: '1000' });

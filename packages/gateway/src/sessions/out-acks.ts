@@ -7,8 +7,8 @@
  * Every frame written in one synchronous burst, and the ping that follows any of them that carries an entry, leave
  * in one write (the socket is held corked until the burst ends, ws/send.ts `holdBurst`): the client reads them
  * together and answers the ping before anything else can happen on its side, so a frame the client read is (all
- * but) never replayed, and one it did not read always is. The cork also spares a syscall per frame (a result is three frames: ASR_FINAL, NMT_DONE,
- * translation_result), which on a busy instance is a fifth of its CPU.
+ * but) never replayed, and one it did not read always is. The cork also spares a syscall per frame (a result is
+ * three frames: ASR_FINAL, NMT_DONE, translation_result), which on a busy instance is a fifth of its CPU.
  */
 import type { Cluster, Redis } from 'ioredis';
 import { WebSocket } from 'ws';

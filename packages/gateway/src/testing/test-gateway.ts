@@ -10,6 +10,8 @@ export interface TestGateway extends Gateway {
   wsUrl(path: string): string;
   httpUrl(path: string): string;
   getJson<T = unknown>(path: string): Promise<{ status: number; body: T }>;
+  /** The sum of every `/metrics` sample whose line starts with `prefix` (e.g. all label sets of one counter). */
+  metricSum(prefix: string): Promise<number>;
 }
 
 export async function startTestGateway(
@@ -34,6 +36,13 @@ export async function startTestGateway(
     async getJson<T>(path: string) {
       const res = await fetch(`http://${base()}${path}`);
       return { status: res.status, body: (await res.json()) as T };
+    },
+    async metricSum(prefix: string) {
+      const text = await (await fetch(`http://${base()}/metrics`)).text();
+      return text
+        .split('\n')
+        .filter((l) => l.startsWith(prefix))
+        .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
     },
   });
 }
