@@ -5,14 +5,16 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { poll } from '@lingua/testkit';
-import { describe, expect, it } from 'vitest';
+import { poll, runSourceCli } from '@lingua/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LAYOUT } from './args.js';
 import { DEMO_CONVERSATIONS, type ConversationSpec } from './conversation.js';
 import { commandLine, descendants, processAlive } from './process-tree.js';
+import { NODE_SLOTS } from './stack.js';
 
 const benchDir = fileURLToPath(new URL('../..', import.meta.url));
 const mainPath = fileURLToPath(new URL('./main.ts', import.meta.url));
+const CLIENT = fileURLToPath(new URL('../../../client/src/cli.ts', import.meta.url));
 
 interface DemoRun {
   child: ChildProcess;
@@ -34,6 +36,12 @@ function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   return { ...env, ...extra };
 }
 
+/** Demos still running when a test ends (a failed assertion skips its own signal): SIGINT stops each whole. */
+const running = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of running) child.kill('SIGINT');
+});
+
 function startDemo(args: string[], env = cleanEnv()): DemoRun {
   const child = spawn(
     process.execPath,
@@ -53,7 +61,11 @@ function startDemo(args: string[], env = cleanEnv()): DemoRun {
     child.once('close', (code, signal) => resolve({ code, signal })),
   );
   let done = false;
-  void exited.then(() => (done = true));
+  running.add(child);
+  void exited.then(() => {
+    done = true;
+    running.delete(child);
+  });
   return {
     child,
     stdout: () => out,
@@ -108,7 +120,11 @@ describe('npm run demo', () => {
     expect({ code, stderr: demo.stderr() }).toEqual({ code: 0, stderr: '' });
 
     expect(out).toMatch(/redis {6}redis:\/\/127\.0\.0\.1:\d+ \(private redis-server, no persistence\)/);
-    expect(out).toMatch(/nodes {6}3 simulated nodes \(en\/zh\/ja\) on gateway-1, ready in \d+ ms/);
+    expect(out).toMatch(
+      new RegExp(
+        `nodes {6}3 simulated nodes \\(en/zh/ja, ${NODE_SLOTS} slots each\\) on gateway-1, ready in \\d+ ms`,
+      ),
+    );
     expect(out).toContain(`Session A  en → zh (one_way) on ${sessionGateway}`);
     expect(out).toContain(`Session B  en ⇄ ja (two_way_auto) on ${sessionGateway}`);
     // The simulator's text is derived from the audio that reached it: utterance index and 20 ms frame count, so
@@ -156,6 +172,33 @@ describe('npm run demo', () => {
     const pids = descendants(demo.child.pid as number);
     expectStack(pids);
 
+    demo.child.kill('SIGINT');
+    expect((await demo.exited).code).toBe(0);
+    await expectAllGone(pids);
+  });
+
+  it('lingua-client --sessions 200 against the --keep stack gets a translation for every utterance', async () => {
+    const demo = startDemo(['--keep']);
+    const out = await demo.waitFor(/Ctrl-C stops it all[\s\S]*try {8}npx lingua-client --url (\S+)/);
+    const url = /try {8}npx lingua-client --url (\S+)/.exec(out)?.[1] as string;
+    // The client's defaults: every session starts at once and streams 3 utterances of 2 s in real time.
+    const client = runSourceCli(CLIENT, ['--url', url, '--sessions', '200', '--json', '--no-progress']);
+    const code = await client.exited;
+    const summary = JSON.parse(client.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+    expect(summary).toMatchObject({
+      sessions: 200,
+      sessions_failed: 0,
+      utterances_sent: 600,
+      resolved: 600,
+      results: 600,
+      missing: 0,
+      errors: 0,
+      unresolved: 0,
+      duplicates: 0,
+    });
+    expect({ code, stderr: client.stderr }).toEqual({ code: 0, stderr: '' });
+
+    const pids = descendants(demo.child.pid as number);
     demo.child.kill('SIGINT');
     expect((await demo.exited).code).toBe(0);
     await expectAllGone(pids);

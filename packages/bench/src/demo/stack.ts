@@ -11,6 +11,13 @@ import { setUpRedis, type DemoRedis } from './redis-setup.js';
 
 export const DEMO_LANGUAGES = ['en', 'zh', 'ja'];
 const NODE_COUNT = 3;
+/**
+ * Concurrent jobs per simulated node. `lingua-client --sessions 200` against the demo stack starts every session at
+ * once and streams the same audio, so 200 utterances end within a few ms of each other: 3 × 100 slots take that
+ * burst whole, where a realistic 2 per node refused most of it as NO_AVAILABLE_NODE. The fake inference is timers,
+ * so the slots cost nothing.
+ */
+export const NODE_SLOTS = 100;
 const HEARTBEAT_MS = 2_000;
 const NODES_READY_TIMEOUT_MS = 15_000;
 
@@ -90,7 +97,7 @@ export async function startDemoStack(hooks: StackHooks = {}): Promise<DemoStack>
     latency: { minMs: 80, maxMs: 220 },
     failureRate: 0,
     tts: true,
-    maxJobs: 2,
+    maxJobs: NODE_SLOTS,
     heartbeatIntervalMs: HEARTBEAT_MS,
     drainTimeoutMs: 2_000,
     seed: 7,
@@ -100,8 +107,8 @@ export async function startDemoStack(hooks: StackHooks = {}): Promise<DemoStack>
   const nodeIds = await nodesReady(fleet);
   const nodeHome = new Map(nodeIds.map((id) => [id, gateway1.name]));
   step(
-    `nodes      ${nodeIds.length} simulated nodes (${DEMO_LANGUAGES.join('/')}) on ${gateway1.name}, ` +
-      `ready in ${Date.now() - readyAt} ms`,
+    `nodes      ${nodeIds.length} simulated nodes (${DEMO_LANGUAGES.join('/')}, ${NODE_SLOTS} slots each) ` +
+      `on ${gateway1.name}, ready in ${Date.now() - readyAt} ms`,
   );
 
   return {
