@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LAYOUT } from './args.js';
 import { DEMO_CONVERSATIONS, type ConversationSpec } from './conversation.js';
 import { commandLine, descendants, processAlive } from './process-tree.js';
+import { clientSummary, everyUtteranceTranslated } from '../sdk-system/client-summary.js';
 import { NODE_SLOTS } from './stack.js';
 
 const benchDir = fileURLToPath(new URL('../..', import.meta.url));
@@ -184,18 +185,7 @@ describe('npm run demo', () => {
     // The client's defaults: every session starts at once and streams 3 utterances of 2 s in real time.
     const client = runSourceCli(CLIENT, ['--url', url, '--sessions', '200', '--json', '--no-progress']);
     const code = await client.exited;
-    const summary = JSON.parse(client.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
-    expect(summary).toMatchObject({
-      sessions: 200,
-      sessions_failed: 0,
-      utterances_sent: 600,
-      resolved: 600,
-      results: 600,
-      missing: 0,
-      errors: 0,
-      unresolved: 0,
-      duplicates: 0,
-    });
+    expect(clientSummary(client)).toMatchObject(everyUtteranceTranslated(200, 3));
     expect({ code, stderr: client.stderr }).toEqual({ code: 0, stderr: '' });
 
     const pids = descendants(demo.child.pid as number);
