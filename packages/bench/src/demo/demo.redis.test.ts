@@ -11,6 +11,7 @@ import { DEFAULT_LAYOUT } from './args.js';
 import { DEMO_CONVERSATIONS, type ConversationSpec } from './conversation.js';
 import { commandLine, descendants, processAlive } from './process-tree.js';
 import { clientSummary, everyUtteranceTranslated } from '../sdk-system/client-summary.js';
+import { clientBuilt } from './client-hint.js';
 import { NODE_SLOTS } from './stack.js';
 
 const benchDir = fileURLToPath(new URL('../..', import.meta.url));
@@ -180,10 +181,20 @@ describe('npm run demo', () => {
 
   it('lingua-client --sessions 200 against the --keep stack gets a translation for every utterance', async () => {
     const demo = startDemo(['--keep']);
-    const out = await demo.waitFor(/Ctrl-C stops it all[\s\S]*try {8}npx lingua-client --url (\S+)/);
-    const url = /try {8}npx lingua-client --url (\S+)/.exec(out)?.[1] as string;
+    const out = await demo.waitFor(/Ctrl-C stops it all[\s\S]*try {8}.*npx lingua-client --url \S+/);
+    const [, build, url] = /try {8}(npm run build && )?npx lingua-client --url (\S+)/.exec(out) ?? [];
+    // Unbuilt (a fresh clone, as in CI) the suggestion builds first: `npx lingua-client` alone would refuse.
+    expect(build === undefined).toBe(clientBuilt());
     // The client's defaults: every session starts at once and streams 3 utterances of 2 s in real time.
-    const client = runSourceCli(CLIENT, ['--url', url, '--sessions', '200', '--json', '--no-progress']);
+    expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws\/session$/);
+    const client = runSourceCli(CLIENT, [
+      '--url',
+      url as string,
+      '--sessions',
+      '200',
+      '--json',
+      '--no-progress',
+    ]);
     const code = await client.exited;
     expect(clientSummary(client)).toMatchObject(everyUtteranceTranslated(200, 3));
     expect({ code, stderr: client.stderr }).toEqual({ code: 0, stderr: '' });

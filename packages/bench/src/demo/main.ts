@@ -7,6 +7,7 @@ import type { JobAssign } from '@lingua/protocol';
 import type { GatewayHandle } from '@lingua/testkit';
 import { USAGE, parseDemoArgs, type DemoOptions } from './args.js';
 import { DEMO_CONVERSATIONS, runConversation, type UtteranceOutcome } from './conversation.js';
+import { clientCommand } from './client-hint.js';
 import { DemoError } from './errors.js';
 import { createRouteReader, type RouteReader } from './routes.js';
 import { startDemoStack, type DemoStack } from './stack.js';
@@ -91,9 +92,7 @@ async function run(opts: DemoOptions): Promise<void> {
       print(`  ${''.padEnd(10)} ws  ${g.wsUrl('/ws/session')} · ${g.wsUrl('/ws/node')}`);
     }
     print(`  redis      ${stack.redis.description}, keys under ${stack.keyPrefix}:`);
-    print(
-      `  try        npx lingua-client --url ${gateway2.wsUrl('/ws/session')} --src en --tgt zh --generate 3`,
-    );
+    print(`  try        ${clientCommand(gateway2.wsUrl('/ws/session'))}`);
     await new Promise<never>(() => {});
   }
 }
