@@ -198,6 +198,25 @@ describe('NodeAgent', () => {
     expect(next[0]).toEqual({ attempt: 1, delayMs: 5 });
   });
 
+  it('jitters its reconnect delays by default: up to half of each delay is random', async () => {
+    const draws = [1, 0.5];
+    const agent = makeAgent({ backoff: undefined, random: () => draws.shift() ?? 0 });
+    const delays: number[] = [];
+    agent.on('reconnecting', (r) => delays.push(r.delayMs));
+    void agent.start();
+    // Two refused connections: the default curve (500 ms, then 1 s) under draws of 1 and 0.5.
+    const first = await gateway.nextConnection();
+    await first.next('node_register');
+    first.ws.close(1011, 'refuse');
+    await once(agent, 'reconnecting');
+    const second = await gateway.nextConnection();
+    await second.next('node_register');
+    second.ws.close(1011, 'refuse');
+    await once(agent, 'reconnecting');
+    expect(delays).toEqual([250, 750]);
+    await agent.stop();
+  });
+
   it('runs a job: partials and the result carry the assignment ids', async () => {
     const agent = makeAgent();
     void agent.start();
