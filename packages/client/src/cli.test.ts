@@ -90,6 +90,23 @@ describe('lingua-client CLI', () => {
     expect(run.stdout).toContain('1 sent, 1 resolved');
   });
 
+  it('asks for partials with --streaming-asr and prints each before its result', async () => {
+    gateway.autoTranslate();
+    const args = ['--url', gateway.url, '--generate', '2', '--speed', '0', '--no-progress'];
+    const plain = await runCli(args);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).not.toContain('partial');
+
+    const run = await runCli([...args, '--streaming-asr']);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split('\n').filter((l) => / #\d (partial|result) /.test(l));
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^\[s0\] #0 partial \+\d+ms "utt#0…"$/);
+    expect(lines[1]).toMatch(/^\[s0\] #0 result \+\d+ms asr="utt#0 \d+b"/);
+    expect(lines[2]).toMatch(/^\[s0\] #1 partial \+\d+ms "utt#1…"$/);
+    expect(lines[3]).toMatch(/^\[s0\] #1 result /);
+  });
+
   it('frames audio as Opus Plan A with --format opus-plan-a', async () => {
     gateway.autoTranslate();
     const run = await runCli([

@@ -25,7 +25,7 @@ export class ProgressBar {
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    if (this.drawn) this.stream.write('\r\x1b[2K');
+    this.clear();
   }
 
   /** Clears the bar so a normal line can be printed; the next tick redraws it. */

@@ -65,24 +65,40 @@ export class FakeSessionGateway extends FakeWsServer<FakeSessionConnection> {
     return new FakeSessionGateway('/ws/session', (ws) => new FakeSessionConnection(ws)).listening();
   }
 
-  /** Serves every connection like a tiny gateway: ack, then one translation_result per finished utterance. */
+  /**
+   * Serves every connection like a tiny gateway: ack, then one translation_result per finished utterance, preceded by
+   * an asr_partial when the session asked for streaming ASR.
+   */
   autoTranslate(opts: { answer?: boolean } = {}): void {
     let sessions = 0;
     this.serveEach((conn) => {
       let sessionId = '';
       let index = 0;
       let bytes = 0;
+      let partials = false;
       conn.ws.on('message', (data) => {
         const decoded = decodeSessionFrame(data as Buffer);
         if (!decoded.ok) return;
         const msg = decoded.msg;
         if (msg.type === 'session_init') {
           sessionId = `auto-${sessions++}`;
+          partials = msg.enable_streaming_asr === true;
           conn.ack(sessionId, { trace_id: msg.trace_id ?? 'trace' });
         } else if (msg.type === 'audio_chunk') {
           bytes += Buffer.from(msg.payload ?? '', 'base64').byteLength;
           if (!msg.is_final || opts.answer === false) return;
           const text = `utt#${index} ${bytes}b`;
+          if (partials) {
+            conn.send({
+              type: 'asr_partial',
+              session_id: sessionId,
+              utterance_index: index,
+              job_id: `job-${sessionId}-${index + 1}`,
+              text: `utt#${index}…`,
+              is_final: false,
+              trace_id: 'trace',
+            });
+          }
           conn.send({
             type: 'translation_result',
             session_id: sessionId,
