@@ -3,30 +3,12 @@
  * listener: a signal to the test runner would reach its own handlers too).
  */
 import { fileURLToPath } from 'node:url';
-import type { JobAssign } from '@lingua/protocol';
 import { poll, runSourceCli, type SourceCliRun } from '@lingua/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeNodeGateway } from './testing/fake-gateway.js';
+import { jobAssign as job } from './testing/job-assign.js';
 
 const AGENT = fileURLToPath(new URL('./testing/sigterm-agent.ts', import.meta.url));
-
-function job(id: string, utteranceIndex: number): JobAssign {
-  return {
-    type: 'job_assign',
-    job_id: id,
-    attempt_id: 1,
-    session_id: 'sess-1',
-    utterance_index: utteranceIndex,
-    src_lang: 'en',
-    tgt_lang: 'zh',
-    pipeline: { use_asr: true, use_nmt: true, use_tts: false },
-    audio: Buffer.alloc(640).toString('base64'),
-    audio_format: 'pcm16',
-    sample_rate: 16000,
-    trace_id: `trace-${id}`,
-    is_manual_cut: true,
-  };
-}
 
 describe('NodeAgent under a real SIGTERM', () => {
   let gateway: FakeNodeGateway | undefined;

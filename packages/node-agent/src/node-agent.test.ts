@@ -9,25 +9,7 @@ import { JobFailure, type JobContext, type JobOutcome } from './job-types.js';
 import { NodeAgent, type NodeAgentOptions } from './node-agent.js';
 import { simProfile } from './sim/profile.js';
 import { FakeNodeGateway } from './testing/fake-gateway.js';
-
-function job(id: string, utteranceIndex = 0, extra: Partial<JobAssign> = {}): JobAssign {
-  return {
-    type: 'job_assign',
-    job_id: id,
-    attempt_id: 1,
-    session_id: 'sess-1',
-    utterance_index: utteranceIndex,
-    src_lang: 'en',
-    tgt_lang: 'zh',
-    pipeline: { use_asr: true, use_nmt: true, use_tts: false },
-    audio: Buffer.alloc(640).toString('base64'),
-    audio_format: 'pcm16',
-    sample_rate: 16000,
-    trace_id: `trace-${id}`,
-    is_manual_cut: true,
-    ...extra,
-  };
-}
+import { jobAssign as job } from './testing/job-assign.js';
 
 /** A handler whose jobs finish only when the test says so. */
 class ScriptedHandler {
