@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { runSourceCli } from '@lingua/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeNodeGateway } from '../testing/fake-gateway.js';
+import { jobAssign } from '../testing/job-assign.js';
 
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 
@@ -49,21 +50,15 @@ describe('lingua-node-sim CLI', () => {
       const registers = await Promise.all(conns.map((c, i) => c.accept(`sim-${i}`)));
       expect(registers.map((r) => r.language_capabilities?.asr_languages)).toEqual([['en'], ['en']]);
       const conn = conns[1]!;
-      conn.send({
-        type: 'job_assign',
-        job_id: 'j1',
-        attempt_id: 1,
-        session_id: 's1',
-        utterance_index: 0,
-        src_lang: 'en',
-        tgt_lang: 'de',
-        pipeline: { use_asr: true, use_nmt: true, use_tts: true },
-        audio: Buffer.alloc(6400).toString('base64'),
-        audio_format: 'pcm16',
-        sample_rate: 16000,
-        trace_id: 't1',
-        is_manual_cut: true,
-      });
+      conn.send(
+        jobAssign('j1', 0, {
+          session_id: 's1',
+          tgt_lang: 'de',
+          pipeline: { use_asr: true, use_nmt: true, use_tts: true },
+          audio: Buffer.alloc(6400).toString('base64'),
+          trace_id: 't1',
+        }),
+      );
       expect(await conn.next('job_result', 10_000)).toMatchObject({
         job_id: 'j1',
         node_id: 'sim-1',
