@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import type { StartedTestContainer } from 'testcontainers';
 import { freePort } from './free-port.js';
-import type { RedisServerHandle, RedisServerOptions } from './redis-server.js';
+import type { RedisServerHandle, RedisServerOptions } from './redis-server-handle.js';
 
 /**
  * Fallback for machines without redis-server but with a Docker engine. Containers use the

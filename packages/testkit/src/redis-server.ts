@@ -5,32 +5,9 @@ import { TestkitError } from './errors.js';
 import { freePort } from './free-port.js';
 import { killHard, onPath, runDir, spawnTracked, terminate } from './tracked-process.js';
 
-export interface RedisServerOptions {
-  /** Fixed port; a free one when omitted. */
-  port?: number;
-  /** Start with `cluster-enabled yes` (the cluster launcher assembles the nodes). */
-  cluster?: boolean;
-  /** How long a Cluster node may be silent before it counts as failed (failover speed). */
-  clusterNodeTimeoutMs?: number;
-  startTimeoutMs?: number;
-}
+import type { RedisServerHandle, RedisServerOptions } from './redis-server-handle.js';
 
-export interface RedisServerHandle {
-  readonly url: string;
-  readonly host: string;
-  readonly port: number;
-  /** Cluster bus port (Cluster mode only). */
-  readonly clusterPort?: number;
-  /** Changes after restart(). */
-  readonly pid: number;
-  /** stdout/stderr of the current and previous incarnations, one entry per line. */
-  readonly logs: string[];
-  readonly running: boolean;
-  stop(): Promise<void>;
-  kill9(): Promise<void>;
-  /** Stops the server if it still runs, then starts it again on the same port and directory. */
-  restart(): Promise<void>;
-}
+export type { RedisServerHandle, RedisServerOptions };
 
 const HOST = '127.0.0.1';
 const READY_LINE = 'Ready to accept connections';
