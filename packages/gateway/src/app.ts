@@ -1,48 +1,76 @@
 /**
- * Composition root: builds one GatewayContext and wires the parts together. `start()` follows the cold-start
- * order of DESIGN.md §6 (connect → load scripts → subscribe to index events → load index and node summaries →
- * listen → ready); subscribing before loading means no event can fall between the two. `stop()` closes
- * everything immediately; `drain()` is the graceful path (drain.ts).
+ * The composition root: every part of one gateway process is built here, once, in dependency order —
+ * connections → caches and registries → inbox and router → job side → node and session sides → membership and
+ * HTTP — and each part is handed only what it uses. Nothing is looked up or swapped later.
+ *
+ * `start()` follows the cold-start order: connect → load scripts → subscribe to index events → load the index and
+ * node summaries → inbox and presence → listen → ready. Subscribing before loading means no index event can fall
+ * between the two; the inbox is subscribed before anything can be owned here. `stop()` closes everything at
+ * once; `drain()` is the graceful path (drain.ts).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createDecoders } from '@lingua/protocol';
 import {
+  Inbox,
   KeySchema,
   ScriptRunner,
   createRedis,
   subscribeIndexEvents,
   type IndexEventSubscription,
+  type RedisConnection,
 } from '@lingua/store';
+import { addClusterApiRoutes } from './api/cluster.js';
+import { addReadApiRoutes } from './api/read-api.js';
 import { IndexCache } from './cache/index-cache.js';
 import { readIndexSnapshot } from './cache/index-snapshot.js';
 import type { GatewayConfig } from './config.js';
-import type { GatewayContext, GatewayPhase, JobSide, NodeLifecycleHooks, Router } from './context.js';
 import { drain } from './drain.js';
 import { sampleEventLoopLag, type EventLoopLagSampler } from './event-loop-lag.js';
-import { createClusterRuntime, type ClusterRuntime } from './instance/cluster-runtime.js';
 import { addHealthRoutes } from './http/health-routes.js';
 import { HttpRouter } from './http/router.js';
-import { addClusterApiRoutes } from './api/cluster.js';
-import { addReadApiRoutes } from './api/read-api.js';
-import { installJobService } from './jobs/job-service.js';
+import { Membership } from './instance/membership.js';
+import { SessionOwnership } from './instance/ownership.js';
+import { JobService } from './jobs/job-service.js';
+import { JobStore } from './jobs/job-store.js';
 import { createLogger } from './logger.js';
-import { createMetrics } from './metrics.js';
-import { createLocalRouter } from './nodes/local-router.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { NodeRegistry } from './nodes/node-registry.js';
 import { NodeService } from './nodes/node-service.js';
-import { placeholderJobSide, placeholderNodeHooks } from './placeholder-job-side.js';
-import { attachSessionSocket } from './sessions/session-socket.js';
+import type { ClusterRouter } from './router/cluster-router.js';
+import { createInstanceRouter } from './router/instance-router.js';
+import { SessionRegistry } from './sessions/session-registry.js';
+import { SessionService } from './sessions/session-service.js';
+import type { SessionSide } from './sessions/session-side.js';
+import { systemTimers, type Timers } from './time/timers.js';
 import { InboundGate } from './ws/inbound-gate.js';
 import { UpgradeRouter } from './ws/upgrade-router.js';
 
+export type GatewayPhase = 'starting' | 'ready' | 'draining' | 'stopped';
+
+/** The parts of a running gateway, for diagnostics and tests. Read-only: nothing here is replaced after build. */
+export interface GatewayParts {
+  readonly config: GatewayConfig;
+  readonly instanceId: string;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly redis: RedisConnection;
+  readonly keys: KeySchema;
+  readonly index: IndexCache;
+  /** This instance's registered node sockets. */
+  readonly nodeSockets: NodeRegistry;
+  /** The session side (or the stand-in a test supplied). */
+  readonly sessions: SessionSide;
+  readonly router: ClusterRouter;
+  readonly inbox: Inbox;
+  readonly membership: Membership;
+}
+
 export interface Gateway {
-  readonly ctx: GatewayContext;
+  readonly parts: GatewayParts;
   readonly nodes: NodeService;
   readonly upgrades: UpgradeRouter;
-  /** Inbox, cluster router, presence and maintenance of this instance (diagnostics and fault tests). */
-  readonly cluster: ClusterRuntime;
   start(): Promise<void>;
   /** Graceful: readiness off → nodes draining → in-flight jobs (bounded) → close. */
   drain(): Promise<void>;
@@ -50,27 +78,32 @@ export interface Gateway {
   stop(): Promise<void>;
   /** The bound port (useful with LINGUA_PORT=0). */
   port(): number;
+  phase(): GatewayPhase;
 }
 
 export interface GatewayOptions {
   logger?: Logger;
-  /** Replace seams (e.g. a test job side); the sessions/jobs service normally installs itself in `start()`. */
-  router?: Router;
-  hooks?: NodeLifecycleHooks;
-  jobs?: JobSide;
+  timers?: Timers;
+  /** A stand-in for the session side (e.g. a drain test that controls the in-flight count). */
+  sessions?: SessionSide;
 }
 
 /** Socket close code for "server going away" (drain / stop). */
 const GOING_AWAY = 1001;
 
 export async function createGateway(config: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
+  const { instanceId } = config;
   const logger = opts.logger ?? createLogger(config);
+  const timers = opts.timers ?? systemTimers;
   const metrics = createMetrics();
+  let phase: GatewayPhase = 'starting';
+
+  // Connections.
   const keys = new KeySchema(config.keyPrefix);
   const redis = createRedis({
     url: config.redisUrl,
     clusterNodes: config.redisClusterNodes.map((n) => `${n.host}:${n.port}`),
-    name: `lingua-gw-${config.instanceId}`,
+    name: `lingua-gw-${instanceId}`,
     lazyConnect: true,
     onError: (err) => {
       metrics.redis.errors.inc({ op: 'connection' });
@@ -89,9 +122,10 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     maxTextLength: config.maxTextBytes,
     maxArrayItems: config.maxArrayItems,
   });
-  let phase: GatewayPhase = 'starting';
+  const newInboundGate = (): InboundGate => new InboundGate(config);
+
+  // Caches and registries: the only local state besides the sockets.
   let subscription: IndexEventSubscription | undefined;
-  const registry = new NodeRegistry();
   const index = new IndexCache({
     load: () => readIndexSnapshot(redis, keys),
     onReload: (reason, version) => {
@@ -105,35 +139,105 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
       logger.warn({ err }, 'index reload failed');
     },
   });
+  const nodeSockets = new NodeRegistry();
+  const sessionRegistry = new SessionRegistry();
+  const ownership = new SessionOwnership({ redis, keys, instanceId, logger });
 
-  const ctx: GatewayContext = {
+  // Inbox and router: every delivery to a node or session socket, here or on another instance.
+  const clusterLogger = logger.child({ component: 'cluster' });
+  const inbox = new Inbox({
+    conn: redis,
+    runner: scripts,
+    keys,
+    instanceId,
+    probeMs: config.inboxProbeMs,
+    retentionMs: config.inboxRetentionMs,
+    log: clusterLogger,
+  });
+  const router = createInstanceRouter({
+    instanceId,
+    redis,
+    scripts,
+    keys,
+    inbox,
+    nodes: nodeSockets,
+    sessions: sessionRegistry,
+    ownership,
+    logger: clusterLogger,
+    metrics,
+  });
+
+  // The job side, then the node and session sides that use it.
+  const jobs = new JobService({
+    store: new JobStore(scripts, keys),
+    index,
+    router,
+    timers,
+    settings: {
+      jobTimeoutMs: config.jobTimeoutMs,
+      jobMaxAttempts: config.jobMaxAttempts,
+      nodeLivenessTtlMs: config.nodeLivenessTtlMs,
+    },
+    logger,
+    metrics,
+  });
+  const nodes = new NodeService({
     config,
+    instanceId,
     logger,
     metrics,
     redis,
     scripts,
     keys,
-    instanceId: config.instanceId,
     decoders,
     index,
-    nodes: registry,
-    router: opts.router ?? createLocalRouter(config.instanceId, registry, logger),
-    hooks: opts.hooks ?? placeholderNodeHooks(logger),
-    jobs: opts.jobs ?? placeholderJobSide(logger),
-    phase: () => phase,
-    newInboundGate: () => new InboundGate(config),
-  };
+    nodes: nodeSockets,
+    router,
+    jobs,
+    newInboundGate,
+  });
+  const sessions: SessionSide =
+    opts.sessions ??
+    new SessionService({
+      config,
+      instanceId,
+      timers,
+      logger,
+      metrics,
+      decoders,
+      redis,
+      scripts,
+      keys,
+      registry: sessionRegistry,
+      ownership,
+      router,
+      jobs: jobs.forSessions,
+      newInboundGate,
+    });
 
-  const jobService = installJobService(ctx, opts);
-  // N instances, one scheduler: cross-instance delivery through inboxes, unless the caller supplies a router.
-  const cluster = createClusterRuntime(ctx, jobService.sessions);
+  // Cluster membership: presence and the takeover of dead instances.
+  const membership = new Membership({
+    settings: { instanceTickMs: config.instanceTickMs, sweepIntervalMs: config.sweepIntervalMs },
+    config,
+    instanceId,
+    logger: clusterLogger,
+    metrics,
+    redis,
+    scripts,
+    keys,
+    index,
+    inbox,
+    jobs,
+    router,
+    counts: () => ({ nodes: nodeSockets.size, sessions: sessionRegistry.size }),
+  });
   metrics.bind({
     ready: () => phase === 'ready',
     poolReadyNodes: () => index.readyNodesByPool(),
-    inboxProbesMissed: () => cluster.inbox.stats().probesMissed,
+    inboxProbesMissed: () => inbox.stats().probesMissed,
   });
-  if (opts.router === undefined) ctx.router = cluster.router;
-  const nodes = new NodeService(ctx);
+
+  // HTTP and WebSocket upgrades.
   const upgrades = new UpgradeRouter({
     maxFrameBytes: config.maxFrameBytes,
     wsPingIntervalMs: config.wsPingIntervalMs,
@@ -142,12 +246,12 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     admission: () => (phase === 'ready' ? 'open' : phase === 'starting' ? 'not_ready' : 'draining'),
   });
   upgrades.route('/ws/node', 'node', (ws, req) => nodes.attach(ws, req));
-  upgrades.route('/ws/session', 'session', (ws, req) => attachSessionSocket(ctx, ws, req));
-
+  upgrades.route('/ws/session', 'session', (ws, req) => sessions.attach(ws, req));
   const http = new HttpRouter();
+  const apiDeps = { config, instanceId, redis, keys, index };
   addHealthRoutes(http, { phase: () => phase }, metrics.registry);
-  addReadApiRoutes(http, ctx);
-  addClusterApiRoutes(http, ctx);
+  addReadApiRoutes(http, apiDeps);
+  addClusterApiRoutes(http, apiDeps);
   const server: Server = createServer((req, res) => void http.handle(req, res));
   server.on('upgrade', (req, socket, head) => upgrades.handleUpgrade(req, socket, head));
   server.keepAliveTimeout = 5_000;
@@ -170,12 +274,13 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     upgrades.stop();
     nodes.stop();
     await nodes.closeAll(GOING_AWAY, 'gateway stopping');
-    await ctx.jobs.stop?.();
+    sessions.stop();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
     });
-    await cluster.stop();
+    await membership.stop();
+    await inbox.stop();
     await subscription?.close();
     await scripts.settled();
     await redis.quit();
@@ -183,10 +288,22 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
   };
 
   return {
-    ctx,
+    parts: {
+      config,
+      instanceId,
+      logger,
+      metrics,
+      redis,
+      keys,
+      index,
+      nodeSockets,
+      sessions,
+      router,
+      inbox,
+      membership,
+    },
     nodes,
     upgrades,
-    cluster,
     async start() {
       await redis.ready();
       await scripts.load();
@@ -207,8 +324,9 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
       );
       await index.reload('start');
       await nodes.preload();
-      // Inbox subscribed and presence written before readiness: nothing addressed to this instance is missed.
-      await cluster.start();
+      // Subscribed and present before readiness: nothing addressed to this instance is published unseen.
+      await inbox.start((payload) => router.onInboxMessage(payload));
+      await membership.start();
       await listen();
       upgrades.start();
       nodes.start();
@@ -221,7 +339,9 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     },
     drain() {
       stopping ??= drain({
-        ctx,
+        logger,
+        timeoutMs: config.drainTimeoutMs,
+        work: sessions,
         enterDraining: () => {
           phase = 'draining';
         },
@@ -237,5 +357,6 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     port() {
       return (server.address() as AddressInfo | null)?.port ?? config.port;
     },
+    phase: () => phase,
   };
 }

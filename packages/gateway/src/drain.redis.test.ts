@@ -1,7 +1,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { forEachTopology, poll } from '@lingua/testkit';
-import type { JobSide } from './context.js';
+import type { SessionSide } from './sessions/session-side.js';
 import { startTestGateway, type TestGateway } from './testing/test-gateway.js';
 import { TestNode } from './testing/test-node.js';
 
@@ -14,14 +14,15 @@ forEachTopology('graceful drain', (target) => {
   it('readiness off → new sockets refused → nodes draining → waits for in-flight jobs → closes', async () => {
     let inFlight = 1;
     let drainHookCalled = false;
-    const jobs: JobSide = {
-      onNodeJobFrame: () => undefined,
+    const sessions: SessionSide = {
+      attach: (ws) => ws.close(),
       inFlight: () => inFlight,
       onDrain: () => {
         drainHookCalled = true;
       },
+      stop: () => undefined,
     };
-    const gw = await startTestGateway(target, { LINGUA_DRAIN_TIMEOUT_MS: '10000' }, { jobs });
+    const gw = await startTestGateway(target, { LINGUA_DRAIN_TIMEOUT_MS: '10000' }, { sessions });
     started.push(gw);
     const node = await TestNode.connect(gw.wsUrl('/ws/node'));
     await node.register();
@@ -49,15 +50,20 @@ forEachTopology('graceful drain', (target) => {
     await drained;
     expect((await node.closed).code).toBe(1001);
     // The registration was removed before Redis was disconnected: check from a second gateway.
-    const probe = await startTestGateway(target, { LINGUA_KEY_PREFIX: gw.ctx.config.keyPrefix });
+    const probe = await startTestGateway(target, { LINGUA_KEY_PREFIX: gw.parts.config.keyPrefix });
     started.push(probe);
     const after = await probe.getJson<{ registered: boolean }>(`/api/v1/nodes/${node.nodeId}`);
     expect(after.body.registered).toBe(false);
   });
 
   it('gives up waiting after LINGUA_DRAIN_TIMEOUT_MS', async () => {
-    const jobs: JobSide = { onNodeJobFrame: () => undefined, inFlight: () => 1 };
-    const gw = await startTestGateway(target, { LINGUA_DRAIN_TIMEOUT_MS: '300' }, { jobs });
+    const sessions: SessionSide = {
+      attach: (ws) => ws.close(),
+      inFlight: () => 1,
+      onDrain: () => undefined,
+      stop: () => undefined,
+    };
+    const gw = await startTestGateway(target, { LINGUA_DRAIN_TIMEOUT_MS: '300' }, { sessions });
     const startedAt = Date.now();
     await gw.drain();
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(290);

@@ -5,10 +5,13 @@
  * Existing node agents reconnect only once per process, so nodes are closed only here, with cause.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { GatewayContext } from './context.js';
+import type { Logger } from 'pino';
 
 export interface DrainSteps {
-  ctx: GatewayContext;
+  logger: Logger;
+  timeoutMs: number;
+  /** The work drain waits for: jobs of local sessions still open. */
+  work: { inFlight(): number; onDrain(): void };
   /** Phase → draining: /readyz 503, upgrades refused. */
   enterDraining(): void;
   /** `node_status draining` to every local node and out of the dispatch set. */
@@ -20,18 +23,18 @@ export interface DrainSteps {
 const POLL_MS = 50;
 
 export async function drain(steps: DrainSteps): Promise<{ inFlightLeft: number; waitedMs: number }> {
-  const { ctx } = steps;
+  const { logger, work } = steps;
   const started = Date.now();
   steps.enterDraining();
-  ctx.logger.info('drain: readiness off, new sockets refused');
-  await Promise.allSettled([steps.drainNodes(), Promise.resolve(ctx.jobs.onDrain?.())]);
-  const deadline = started + ctx.config.drainTimeoutMs;
-  while (ctx.jobs.inFlight() > 0 && Date.now() < deadline) {
+  logger.info('drain: readiness off, new sockets refused');
+  await Promise.allSettled([steps.drainNodes(), Promise.resolve().then(() => work.onDrain())]);
+  const deadline = started + steps.timeoutMs;
+  while (work.inFlight() > 0 && Date.now() < deadline) {
     await delay(Math.min(POLL_MS, Math.max(1, deadline - Date.now())));
   }
-  const inFlightLeft = ctx.jobs.inFlight();
+  const inFlightLeft = work.inFlight();
   const waitedMs = Date.now() - started;
-  ctx.logger.info({ inFlightLeft, waitedMs }, 'drain: in-flight wait over, closing');
+  logger.info({ inFlightLeft, waitedMs }, 'drain: in-flight wait over, closing');
   await steps.shutdown();
   return { inFlightLeft, waitedMs };
 }

@@ -41,7 +41,7 @@ forEachTopology('/metrics of a live gateway', (target) => {
     // registering: in the index, but not ready
     await poll(async () => (await series()) === 0, { what: 'pool listed with 0 ready nodes' });
     const text = await scrape();
-    const pool = gw.ctx.index.candidatePools('eo', 'la')[0]?.poolId;
+    const pool = gw.parts.index.candidatePools('eo', 'la')[0]?.poolId;
     expect(text).toContain(`lingua_pool_ready_nodes{pool="${pool}",languages="eo,la"} 0`);
 
     node.heartbeat();

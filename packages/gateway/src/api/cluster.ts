@@ -4,7 +4,7 @@
  *   instances[]: id, alive, last_seen_ms, started_at, uptime_ms, nodes and sessions owned, inbox (sequence
  *   published, last delivered, backlog, probe round trip, replays, resubscribes) as of the instance's last tick.
  */
-import type { GatewayContext } from '../context.js';
+import type { ApiDeps } from './api-deps.js';
 import { json, type HttpRouter } from '../http/router.js';
 
 export interface InstanceView {
@@ -29,7 +29,7 @@ export interface InstanceView {
   };
 }
 
-export function addClusterApiRoutes(router: HttpRouter, ctx: GatewayContext): void {
+export function addClusterApiRoutes(router: HttpRouter, ctx: ApiDeps): void {
   router.get('/api/v1/cluster', async () => {
     const instances = await readInstances(ctx);
     return json(200, {
@@ -42,7 +42,7 @@ export function addClusterApiRoutes(router: HttpRouter, ctx: GatewayContext): vo
   });
 }
 
-export async function readInstances(ctx: Pick<GatewayContext, 'redis' | 'keys'>): Promise<InstanceView[]> {
+export async function readInstances(ctx: Pick<ApiDeps, 'redis' | 'keys'>): Promise<InstanceView[]> {
   const redis = ctx.redis.client;
   const flat = await redis.zrange(ctx.keys.index().instances, '0', '-1', 'WITHSCORES');
   const listed: [string, number][] = [];

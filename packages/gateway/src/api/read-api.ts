@@ -6,12 +6,12 @@
  *   GET /api/v1/pools          pools with their shards and member counts
  *   GET /api/v1/lang-index     `src:tgt` / `*:tgt` → poolIds
  */
-import type { GatewayContext } from '../context.js';
+import type { ApiDeps } from './api-deps.js';
 import { parseShardField, readIndexSnapshot } from '../cache/index-snapshot.js';
 import { json, type HttpRouter } from '../http/router.js';
 import { readNodeIdentity, readShardNodes, type NodeView } from './node-view.js';
 
-export function addReadApiRoutes(router: HttpRouter, ctx: GatewayContext): void {
+export function addReadApiRoutes(router: HttpRouter, ctx: ApiDeps): void {
   const ttl = ctx.config.nodeLivenessTtlMs;
 
   router.get('/api/v1/pools', async () => {

@@ -14,7 +14,15 @@ import {
   type MaintenanceQueue,
   type MaintenanceWorker,
 } from '@lingua/store';
-import type { GatewayContext } from '../context.js';
+import type { Logger } from 'pino';
+import type { KeySchema, RedisConnection } from '@lingua/store';
+
+export interface MaintenanceDeps {
+  readonly instanceId: string;
+  readonly redis: RedisConnection;
+  readonly keys: KeySchema;
+  readonly logger: Logger;
+}
 
 export interface Maintenance {
   /** One sweep now (tests; the scheduler runs it otherwise). Resolves to the instances found dead. */
@@ -29,7 +37,7 @@ export interface MaintenanceOptions {
   onEnqueued?(instanceId: string): void;
 }
 
-export async function startMaintenance(ctx: GatewayContext, opts: MaintenanceOptions): Promise<Maintenance> {
+export async function startMaintenance(ctx: MaintenanceDeps, opts: MaintenanceOptions): Promise<Maintenance> {
   const queue = await createMaintenanceQueue(ctx.redis, ctx.keys, { sweepEveryMs: opts.sweepEveryMs });
   const sweep = async (): Promise<string[]> => {
     const dead = await findDeadInstances(ctx);
@@ -68,7 +76,7 @@ export async function startMaintenance(ctx: GatewayContext, opts: MaintenanceOpt
 
 /** Listed in `{idx}:instances`, not this one, and without presence. */
 export async function findDeadInstances(
-  ctx: Pick<GatewayContext, 'redis' | 'keys' | 'instanceId'>,
+  ctx: Pick<MaintenanceDeps, 'redis' | 'keys' | 'instanceId'>,
 ): Promise<{ id: string; lastSeen: number }[]> {
   const flat = await ctx.redis.client.zrange(ctx.keys.index().instances, '0', '-1', 'WITHSCORES');
   const listed: { id: string; lastSeen: number }[] = [];

@@ -5,12 +5,20 @@
  * outlived its session (a crash between claim and cleanup) is harmless: takeover checks the session's owner
  * before touching anything.
  */
-import type { GatewayContext } from '../context.js';
+import type { Logger } from 'pino';
+import type { KeySchema, RedisConnection } from '@lingua/store';
+
+export interface OwnershipDeps {
+  readonly redis: RedisConnection;
+  readonly keys: KeySchema;
+  readonly instanceId: string;
+  readonly logger: Logger;
+}
 
 export class SessionOwnership {
   private readonly key: string;
 
-  constructor(private readonly ctx: Pick<GatewayContext, 'redis' | 'keys' | 'instanceId' | 'logger'>) {
+  constructor(private readonly ctx: OwnershipDeps) {
     this.key = ctx.keys.instance(ctx.instanceId).sessions;
   }
 
@@ -28,15 +36,4 @@ export class SessionOwnership {
       this.ctx.logger.warn({ err, sessionId }, 'session ownership entry not removed; takeover skips it');
     });
   }
-}
-
-const byContext = new WeakMap<object, SessionOwnership>();
-
-/** The ownership list of a gateway context (one per process). */
-export function sessionOwnershipOf(
-  ctx: Pick<GatewayContext, 'redis' | 'keys' | 'instanceId' | 'logger'>,
-): SessionOwnership {
-  let o = byContext.get(ctx);
-  if (!o) byContext.set(ctx, (o = new SessionOwnership(ctx)));
-  return o;
 }

@@ -10,9 +10,22 @@
  */
 import type { SessionOutbound } from '@lingua/protocol';
 import { jobTransition, nodeRelease, parseJobRecord, reserveRelease, type JobRecord } from '@lingua/store';
-import type { GatewayContext, ReservationRef } from '../context.js';
+import type { Logger } from 'pino';
+import type { RedisConnection } from '@lingua/store';
+import type { ReservationRef } from '../jobs/job-events.js';
+import type { PlacementDeps } from '../nodes/node-deps.js';
+import type { NodeJobSide } from '../nodes/node-socket.js';
+import type { Router } from '../router/router.js';
 import { OPEN_STATES } from '../jobs/job-record.js';
 import { parseReservations, removeNode } from '../nodes/node-placement.js';
+
+export interface TakeoverDeps extends PlacementDeps {
+  readonly instanceId: string;
+  readonly logger: Logger;
+  readonly redis: RedisConnection;
+  readonly jobs: Pick<NodeJobSide, 'onReservationsLost'>;
+  readonly router: Pick<Router, 'deliverToNode'>;
+}
 
 export interface TakeoverReport {
   /** 'alive': presence came back (or it is this instance), nothing was touched. */
@@ -30,7 +43,7 @@ export const INSTANCE_LOST = 'instance_lost';
 /** Items handled at once: enough to take over thousands of sockets quickly without flooding Redis. */
 const CONCURRENCY = 8;
 
-export async function takeOverInstance(ctx: GatewayContext, deadId: string): Promise<TakeoverReport> {
+export async function takeOverInstance(ctx: TakeoverDeps, deadId: string): Promise<TakeoverReport> {
   const report: TakeoverReport = { nodesRemoved: 0, nodesLeft: 0, sessionsResolved: 0, jobsResolved: 0 };
   if (deadId === ctx.instanceId) return { ...report, skipped: 'self' };
   const ik = ctx.keys.instance(deadId);
@@ -57,7 +70,7 @@ export async function takeOverInstance(ctx: GatewayContext, deadId: string): Pro
 }
 
 /** true when the registration was still the dead instance's and is now gone. */
-async function releaseNode(ctx: GatewayContext, deadId: string, nodeId: string): Promise<boolean> {
+async function releaseNode(ctx: TakeoverDeps, deadId: string, nodeId: string): Promise<boolean> {
   const nodeKey = ctx.keys.node(nodeId);
   const [owner, epochText, pool, shardText] = await ctx.redis.client.hmget(
     nodeKey,
@@ -75,7 +88,7 @@ async function releaseNode(ctx: GatewayContext, deadId: string, nodeId: string):
     if (!removal.removed && removal.reason === 'stale') return false; // a newer registration sits there
     if (removal.removed) {
       const lost = await liveSessionsOnly(ctx, deadId, parseReservations(removal.reservations));
-      if (lost.length > 0) ctx.hooks.onReservationsLost(nodeId, lost, INSTANCE_LOST);
+      if (lost.length > 0) ctx.jobs.onReservationsLost(nodeId, lost, INSTANCE_LOST);
     }
   }
   const released = await nodeRelease(ctx.scripts, nodeKey, { epoch, now });
@@ -87,7 +100,7 @@ async function releaseNode(ctx: GatewayContext, deadId: string, nodeId: string):
  * instance itself are resolved by the session step (their events would only land in a dead inbox).
  */
 async function liveSessionsOnly(
-  ctx: GatewayContext,
+  ctx: TakeoverDeps,
   deadId: string,
   refs: ReservationRef[],
 ): Promise<ReservationRef[]> {
@@ -100,7 +113,7 @@ async function liveSessionsOnly(
 }
 
 /** Number of jobs resolved, or -1 when the session is not the dead instance's any more. */
-async function resolveSession(ctx: GatewayContext, deadId: string, sessionId: string): Promise<number> {
+async function resolveSession(ctx: TakeoverDeps, deadId: string, sessionId: string): Promise<number> {
   const sk = ctx.keys.session(sessionId);
   const [owner, trace] = await ctx.redis.client.hmget(sk.session, 'owner', 'trace_id');
   if (owner !== deadId) return -1;
@@ -148,7 +161,7 @@ async function resolveSession(ctx: GatewayContext, deadId: string, sessionId: st
 }
 
 /** Best effort: the node stops working on a job nobody waits for. */
-async function cancelAtNode(ctx: GatewayContext, nodeId: string, jobId: string): Promise<void> {
+async function cancelAtNode(ctx: TakeoverDeps, nodeId: string, jobId: string): Promise<void> {
   const [owner, epoch] = await ctx.redis.client.hmget(ctx.keys.node(nodeId), 'owner', 'epoch');
   if (!owner) return;
   await ctx.router.deliverToNode(

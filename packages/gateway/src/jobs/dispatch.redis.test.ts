@@ -58,7 +58,7 @@ forEachTopology('dispatch', (target) => {
       sample_rate: 16000,
     });
   const indexed = (src: string, tgt: string) =>
-    poll(() => gw.ctx.index.candidatePools(src, tgt).length > 0, { what: `index serves ${src}:${tgt}` });
+    poll(() => gw.parts.index.candidatePools(src, tgt).length > 0, { what: `index serves ${src}:${tgt}` });
 
   beforeAll(async () => {
     gw = await startTestGateway(target, { LINGUA_FINAL_GRACE_MS: '10', LINGUA_MAX_UTTERANCE_MS: '200' });
@@ -77,7 +77,7 @@ forEachTopology('dispatch', (target) => {
     const sessions = await Promise.all(Array.from({ length: 20 }, () => session('c1', 'c2')));
     for (const c of sessions) for (let i = 0; i < 10; i++) utterance(c, i, 'c1', 'c2');
     const total = () => pool.reduce((n, x) => n + x.assigns.length, 0);
-    await poll(() => total() === 20 && gw.ctx.jobs.inFlight() === 20, { what: '20 jobs held' });
+    await poll(() => total() === 20 && gw.parts.sessions.inFlight() === 20, { what: '20 jobs held' });
     // every slot is used once, none twice
     for (const n of pool) expect(n.maxConcurrent).toBe(4);
     // release: the held jobs answer, the refused indexes come out in order behind them
@@ -104,7 +104,7 @@ forEachTopology('dispatch', (target) => {
     }
     expect([results, refused]).toEqual([20, 180]);
     for (const n of pool) expect(n.maxConcurrent).toBeLessThanOrEqual(4);
-    await poll(() => gw.ctx.jobs.inFlight() === 0, { what: 'nothing in flight' });
+    await poll(() => gw.parts.sessions.inFlight() === 0, { what: 'nothing in flight' });
   });
 
   it('same turn → same node even when it is the busier one; the next turn prefers the previous node', async () => {
@@ -139,7 +139,7 @@ forEachTopology('dispatch', (target) => {
     await indexed('b1', 'b2');
     const c = await session('b1', 'b2');
     const records = async () =>
-      Object.values(await gw.ctx.redis.client.hgetall(gw.ctx.keys.session(c.sessionId).jobs)).map(
+      Object.values(await gw.parts.redis.client.hgetall(gw.parts.keys.session(c.sessionId).jobs)).map(
         (r) => JSON.parse(r) as { idx: number; node: string; state: string; tried: string[] },
       );
     utterance(c, 0, 'b1', 'b2');

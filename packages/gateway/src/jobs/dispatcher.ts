@@ -6,7 +6,7 @@
  * tracker) arms the deadline and tells the client.
  */
 import type { JobAssign, JobCancel } from '@lingua/protocol';
-import type { Router } from '../context.js';
+import type { Router } from '../router/router.js';
 import { candidateShards, type CandidateSource, type LanguageRoute, type ShardRef } from './candidates.js';
 import { reservationMember, type JobRecord } from './job-record.js';
 import type { JobOpenResult, JobStore } from './job-store.js';
@@ -24,7 +24,7 @@ export interface NodeTarget {
 export interface DispatcherDeps {
   store: JobStore;
   index: CandidateSource & { noteFree(poolId: string, shard: number, free: number): void };
-  router: () => Router;
+  router: Pick<Router, 'deliverToNode'>;
   now: () => number;
   livenessTtlMs: number;
   reservationTtlMs: number;
@@ -233,9 +233,10 @@ export class Dispatcher {
 
   /** Sends a frame to the node that holds an attempt; false when its socket is gone. */
   async send(target: NodeTarget, frame: JobAssign | JobCancel): Promise<boolean> {
-    const r = await this.deps
-      .router()
-      .deliverToNode({ nodeId: target.nodeId, owner: target.owner, epoch: target.epoch }, frame);
+    const r = await this.deps.router.deliverToNode(
+      { nodeId: target.nodeId, owner: target.owner, epoch: target.epoch },
+      frame,
+    );
     return r === true;
   }
 }

@@ -102,7 +102,7 @@ forEachTopology('exactly-once resolution', (target) => {
         ScriptedNode.start(gw.wsUrl('/ws/node'), { behaviour, register: { max_concurrent_jobs: 1000 } }),
       ),
     );
-    await poll(() => gw.ctx.index.candidatePools('zh', 'en').length > 0, { what: 'index has the nodes' });
+    await poll(() => gw.parts.index.candidatePools('zh', 'en').length > 0, { what: 'index has the nodes' });
   });
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.close()));
@@ -179,6 +179,6 @@ forEachTopology('exactly-once resolution', (target) => {
         n.assigns.length,
       );
     }
-    await poll(() => gw.ctx.jobs.inFlight() === 0, { what: 'nothing left in flight' });
+    await poll(() => gw.parts.sessions.inFlight() === 0, { what: 'nothing left in flight' });
   }, 180_000);
 });

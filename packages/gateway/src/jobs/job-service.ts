@@ -1,100 +1,82 @@
 /**
- * The sessions/jobs side of one gateway process, built once and installed into the GatewayContext seams:
- * `ctx.router` (local router), `ctx.hooks` (lost reservations → retry path), `ctx.jobs` (node job frames,
- * in-flight count for drain). Session sockets find it through `jobServiceOf(ctx)`.
+ * The job side of one gateway process: the dispatcher (a slot on a node, the job recorded, job_assign out), the
+ * node side's result handling (fenced transitions, routed to the session's owner), and the fail-over of jobs whose
+ * node went away. Sessions use it through `forSessions`; it never calls into sessions itself — everything it has
+ * to say to a session travels as a `SessionJobEvent` through the router.
  */
 import { randomUUID } from 'node:crypto';
-import type {
-  GatewayContext,
-  JobSide,
-  NodeConnectionInfo,
-  NodeJobFrame,
-  NodeLifecycleHooks,
-  ReservationRef,
-} from '../context.js';
-import { LocalRouter } from '../router/local-router.js';
-import type { SessionServices } from '../sessions/session.js';
-import { SessionRegistry } from '../sessions/session-registry.js';
-import { SessionStore } from '../sessions/session-store.js';
-import { systemTimers, type Timers } from '../sessions/timers.js';
-import { Dispatcher } from './dispatcher.js';
-import { JobStore } from './job-store.js';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
+import type { NodeConnectionInfo, NodeJobFrame, NodeJobSide } from '../nodes/node-socket.js';
+import type { Router } from '../router/router.js';
+import type { Timers } from '../time/timers.js';
+import { Dispatcher, type DispatcherDeps } from './dispatcher.js';
+import type { ReservationRef } from './job-events.js';
+import type { JobStore } from './job-store.js';
 import { NodeResults } from './results.js';
+import type { SessionJobsDeps } from './session-jobs.js';
 
 /** Shards asked per attempt before NO_AVAILABLE_NODE. */
 const MAX_SHARD_TRIES = 4;
 /** A reservation outlives its attempt's deadline by this much, so only a dead gateway's slots expire by TTL. */
 const RESERVATION_SLACK_MS = 10_000;
 
-export class JobService implements JobSide, NodeLifecycleHooks {
-  readonly sessions = new SessionRegistry();
-  readonly router: LocalRouter;
-  readonly store: JobStore;
-  readonly sessionStore: SessionStore;
+export interface JobSettings {
+  jobTimeoutMs: number;
+  jobMaxAttempts: number;
+  nodeLivenessTtlMs: number;
+}
+
+export interface JobServiceDeps {
+  store: JobStore;
+  index: DispatcherDeps['index'];
+  router: Router;
+  timers: Timers;
+  settings: JobSettings;
+  logger: Logger;
+  metrics: Pick<Metrics, 'jobs'>;
+}
+
+export class JobService implements NodeJobSide {
   readonly dispatcher: Dispatcher;
   readonly results: NodeResults;
-  readonly sessionServices: SessionServices;
+  /** What each session's job tracker needs (its logger is the session's own). */
+  readonly forSessions: Omit<SessionJobsDeps, 'logger'>;
 
-  constructor(
-    private readonly ctx: GatewayContext,
-    timers: Timers = systemTimers,
-  ) {
-    const { config, metrics, logger } = ctx;
-    this.router = new LocalRouter(ctx.instanceId, ctx.nodes, this.sessions, logger);
-    this.store = new JobStore(ctx.scripts, ctx.keys);
-    this.sessionStore = new SessionStore(ctx.scripts, ctx.keys);
-    // The router is read through ctx on every call so a cross-instance router installed later takes effect.
-    const router = () => this.ctx.router;
+  constructor(private readonly deps: JobServiceDeps) {
+    const { settings, metrics, timers, router } = deps;
     this.dispatcher = new Dispatcher({
-      store: this.store,
-      index: ctx.index,
+      store: deps.store,
+      index: deps.index,
       router,
       now: () => timers.now(),
-      livenessTtlMs: config.nodeLivenessTtlMs,
-      reservationTtlMs: config.jobTimeoutMs + RESERVATION_SLACK_MS,
+      livenessTtlMs: settings.nodeLivenessTtlMs,
+      reservationTtlMs: settings.jobTimeoutMs + RESERVATION_SLACK_MS,
       maxShardTries: MAX_SHARD_TRIES,
     });
     this.results = new NodeResults({
-      store: this.store,
+      store: deps.store,
       router,
       now: () => Date.now(),
-      logger,
+      logger: deps.logger,
       observe: {
         routed: (ms, kind) => metrics.jobs.resultSeconds.observe({ kind }, ms / 1000),
         stale: (type, why) => metrics.jobs.staleFrames.inc({ type, why }),
       },
     });
-    this.sessionServices = {
+    this.forSessions = {
+      dispatcher: this.dispatcher,
+      store: deps.store,
       timers,
-      logger,
-      settings: {
-        pauseMs: config.pauseMs,
-        maxUtteranceMs: config.maxUtteranceMs,
-        maxAudioBufferBytes: config.maxAudioBufferBytes,
-        finalGraceMs: config.finalGraceMs,
-        resultGapMs: config.resultGapMs,
-      },
-      newTurnId: () => `t-${randomUUID()}`,
-      jobs: {
-        dispatcher: this.dispatcher,
-        store: this.store,
-        timers,
-        jobTimeoutMs: config.jobTimeoutMs,
-        maxAttempts: config.jobMaxAttempts,
-        newJobId: () => `j-${randomUUID()}`,
-        observe: {
-          dispatched: (ms, attempt) =>
-            metrics.jobs.dispatchSeconds.observe({ attempt: attempt === 1 ? 'first' : 'retry' }, ms / 1000),
-          dispatchFailed: (reason) => metrics.jobs.dispatchFailed.inc({ reason }),
-          retried: (cause) => metrics.jobs.expired.inc({ cause }),
-          dropped: (kind, why) => metrics.jobs.droppedEvents.inc({ kind, why }),
-        },
-      },
+      jobTimeoutMs: settings.jobTimeoutMs,
+      maxAttempts: settings.jobMaxAttempts,
+      newJobId: () => `j-${randomUUID()}`,
       observe: {
-        cut: (trigger) => metrics.sessions.utterances.inc({ trigger }),
-        emitted: (res, how) =>
-          metrics.sessions.resolutions.inc({ kind: res.kind, reason: res.reason ?? '', how }),
-        refused: (outcome) => metrics.sessions.refused.inc({ outcome }),
+        dispatched: (ms, attempt) =>
+          metrics.jobs.dispatchSeconds.observe({ attempt: attempt === 1 ? 'first' : 'retry' }, ms / 1000),
+        dispatchFailed: (reason) => metrics.jobs.dispatchFailed.inc({ reason }),
+        retried: (cause) => metrics.jobs.expired.inc({ cause }),
+        dropped: (kind, why) => metrics.jobs.droppedEvents.inc({ kind, why }),
       },
     };
   }
@@ -109,7 +91,7 @@ export class JobService implements JobSide, NodeLifecycleHooks {
    */
   onReservationsLost(nodeId: string, reservations: ReservationRef[], reason: string): void {
     for (const r of reservations) {
-      this.ctx.router
+      this.deps.router
         .deliverToSession(
           { sessionId: r.sessionId },
           {
@@ -124,48 +106,8 @@ export class JobService implements JobSide, NodeLifecycleHooks {
           },
         )
         .catch((err: unknown) =>
-          this.ctx.logger.warn({ err, nodeId, jobId: r.jobId }, 'lost job not routed'),
+          this.deps.logger.warn({ err, nodeId, jobId: r.jobId }, 'lost job not routed'),
         );
     }
   }
-
-  inFlight(): number {
-    return this.sessions.inFlight();
-  }
-
-  onDrain(): void {
-    for (const s of this.sessions.values()) s.onDrain();
-  }
-
-  /** Process stop: every local session closes its socket as "going away" and stops its timers. */
-  stop(): void {
-    for (const s of [...this.sessions.values()]) s.shutdown?.();
-  }
-}
-
-const installed = new WeakMap<GatewayContext, JobService>();
-
-/**
- * Builds the sessions/jobs side and puts it into the context's seams, except those the caller supplies itself
- * (`keep`, e.g. a test's own router). Idempotent per context.
- */
-export function installJobService(
-  ctx: GatewayContext,
-  keep: { router?: unknown; hooks?: unknown; jobs?: unknown } = {},
-  timers?: Timers,
-): JobService {
-  let service = installed.get(ctx);
-  if (!service) {
-    service = new JobService(ctx, timers);
-    installed.set(ctx, service);
-    if (keep.router === undefined) ctx.router = service.router;
-    if (keep.hooks === undefined) ctx.hooks = service;
-    if (keep.jobs === undefined) ctx.jobs = service;
-  }
-  return service;
-}
-
-/** The installed service of a context (installs it if app.ts has not). */
-export function jobServiceOf(ctx: GatewayContext): JobService {
-  return installed.get(ctx) ?? installJobService(ctx);
 }

@@ -32,7 +32,7 @@ forEachTopology('results, failures and deadlines', (target) => {
       ),
     );
     nodes.push(...ns);
-    await poll(() => gw.ctx.index.candidatePools(a, b).length > 0, { what: 'index serves the pair' });
+    await poll(() => gw.parts.index.candidatePools(a, b).length > 0, { what: 'index serves the pair' });
     const c = await TestClient.connect(gw.wsUrl('/ws/session'));
     clients.push(c);
     await c.init({ src_lang: a, tgt_lang: b });
@@ -203,7 +203,7 @@ forEachTopology('results, failures and deadlines', (target) => {
     expect(second.assigns[0]).toMatchObject({ job_id: r.job_id, attempt_id: 2, utterance_index: 0 });
     expect(c.all('ui_event').filter((e) => e.event === 'DISPATCHED')).toHaveLength(2);
     // both slots are free again: the first node's reservation was released at the timeout
-    await poll(() => gw.ctx.jobs.inFlight() === 0, { what: 'nothing in flight' });
+    await poll(() => gw.parts.sessions.inFlight() === 0, { what: 'nothing in flight' });
     first.sendResult(first.assigns[0] as JobAssign, { text_translated: 'too late' });
     c.send({ type: 'client_heartbeat', session_id: c.sessionId, timestamp: 1 });
     await c.next('server_heartbeat');

@@ -11,7 +11,8 @@
  */
 import type { Logger } from 'pino';
 import type { JobResult, NodeAsrPartial, SessionOutbound } from '@lingua/protocol';
-import type { NodeConnectionInfo, NodeJobFrame, Router } from '../context.js';
+import type { NodeConnectionInfo, NodeJobFrame } from '../nodes/node-socket.js';
+import type { Router } from '../router/router.js';
 import { OPEN_STATES, reservationMember } from './job-record.js';
 import type { JobStore } from './job-store.js';
 import { resolutionFromResult, type Resolution } from './resolution.js';
@@ -25,7 +26,7 @@ export interface ResultObserver {
 
 export interface NodeResultsDeps {
   store: JobStore;
-  router: () => Router;
+  router: Pick<Router, 'deliverToSession'>;
   now: () => number;
   logger: Logger;
   observe?: ResultObserver;
@@ -75,12 +76,10 @@ export class NodeResults {
       is_final: msg.is_final,
       trace_id: msg.trace_id,
     };
-    await this.deps
-      .router()
-      .deliverToSession(
-        { sessionId: msg.session_id },
-        { kind: 'partial', sessionId: msg.session_id, jobId: msg.job_id, nodeId: node.nodeId, frame },
-      );
+    await this.deps.router.deliverToSession(
+      { sessionId: msg.session_id },
+      { kind: 'partial', sessionId: msg.session_id, jobId: msg.job_id, nodeId: node.nodeId, frame },
+    );
   }
 
   private async onAccepted(
@@ -104,12 +103,10 @@ export class NodeResults {
       if (t.status === 'GONE' || t.state !== 'ACCEPTED') this.deps.observe?.stale?.(type, t.status);
       return;
     }
-    await this.deps
-      .router()
-      .deliverToSession(
-        { sessionId, owner: t.sessionOwner },
-        { kind: 'accepted', sessionId, jobId, attempt, nodeId: node.nodeId },
-      );
+    await this.deps.router.deliverToSession(
+      { sessionId, owner: t.sessionOwner },
+      { kind: 'accepted', sessionId, jobId, attempt, nodeId: node.nodeId },
+    );
   }
 
   private async onResult(node: NodeConnectionInfo, msg: JobResult): Promise<void> {
@@ -147,7 +144,7 @@ export class NodeResults {
       );
     }
     if (typeof rec.dispatched_at === 'number') stampElapsed(resolution, receivedAt - rec.dispatched_at);
-    await this.deps.router().deliverToSession(
+    await this.deps.router.deliverToSession(
       { sessionId: msg.session_id, owner: t.sessionOwner },
       {
         kind: 'result',
@@ -155,8 +152,7 @@ export class NodeResults {
         jobId: msg.job_id,
         attempt: msg.attempt_id,
         nodeId: node.nodeId,
-        frames: resolution.frames,
-        ...(t.outId ? { outId: t.outId } : {}),
+        resolution: t.outId ? { ...resolution, outId: t.outId } : resolution,
       },
     );
     this.deps.observe?.routed?.(performance.now() - started, resolution.kind);

@@ -44,7 +44,7 @@ forEachTopology('scarce capacity', (target) => {
         }),
       ),
     );
-    await poll(() => gw.ctx.index.candidatePools('sv', 'fi').length > 0, { what: 'index has the nodes' });
+    await poll(() => gw.parts.index.candidatePools('sv', 'fi').length > 0, { what: 'index has the nodes' });
   });
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.close()));
@@ -105,7 +105,7 @@ forEachTopology('scarce capacity', (target) => {
               }
               refused += got.filter((f) => f.type === 'missing_result').length;
               // Every record is settled: answered (COMPLETED) or closed for want of a node (CANCELLED).
-              const records = await gw.ctx.redis.client.hgetall(gw.ctx.keys.session(c.sessionId).jobs);
+              const records = await gw.parts.redis.client.hgetall(gw.parts.keys.session(c.sessionId).jobs);
               for (const raw of Object.values(records)) {
                 expect(['COMPLETED', 'CANCELLED']).toContain((JSON.parse(raw) as { state: string }).state);
               }

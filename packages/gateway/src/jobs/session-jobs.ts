@@ -13,11 +13,11 @@
  */
 import type { Logger } from 'pino';
 import type { SessionOutbound } from '@lingua/protocol';
-import type { SessionJobEvent } from '../context.js';
-import type { TimerHandle, Timers } from '../sessions/timers.js';
+import type { TimerHandle, Timers } from '../time/timers.js';
 import type { LanguageRoute } from './candidates.js';
 import type { Dispatcher, NodePlace, NodeTarget } from './dispatcher.js';
 import { buildJobAssign, type SessionJobParams, type UtteranceJob } from './job-assign.js';
+import type { SessionJobEvent, SessionJobEventKind } from './job-events.js';
 import { OPEN_STATES, type JobRecord } from './job-record.js';
 import type { JobStore } from './job-store.js';
 import {
@@ -47,7 +47,7 @@ export interface JobObserver {
   dispatchFailed?(reason: 'no_node' | 'session_gone' | 'exists' | 'error'): void;
   retried?(cause: ExpireCause): void;
   resolved?(kind: ResolutionKind, reason: string | undefined): void;
-  dropped?(event: SessionJobEvent['kind'], why: 'unknown_job' | 'stale_attempt' | 'foreign_node'): void;
+  dropped?(event: SessionJobEventKind, why: 'unknown_job' | 'stale_attempt' | 'foreign_node'): void;
 }
 
 /** The session this tracker works for. */
@@ -63,11 +63,9 @@ export interface SessionJobsHost {
 
 export type ExpireCause = 'timeout' | 'node_lost' | 'undeliverable';
 
-interface TrackedJob {
+interface TrackedBase {
   readonly jobId: string;
   readonly index: number;
-  readonly utterance: UtteranceJob;
-  readonly route: LanguageRoute;
   attempt: number;
   target: NodeTarget;
   tried: string[];
@@ -78,9 +76,21 @@ interface TrackedJob {
   acceptedAttempt: number;
   /** The job's node already settled it in Redis; only the event is awaited (give up after one more wait). */
   settledElsewhere: boolean;
-  /** Adopted on resume: its audio stayed with the previous owner, so an expired attempt is not retried. */
-  noRetry?: boolean;
 }
+
+/** A job this instance dispatched: it holds the utterance, so an expired attempt can go to another node. */
+interface LocalJob extends TrackedBase {
+  readonly origin: 'local';
+  readonly utterance: UtteranceJob;
+  readonly route: LanguageRoute;
+}
+
+/** A job taken over on resume: its audio stayed with the previous owner, so an expired attempt is not retried. */
+interface AdoptedJob extends TrackedBase {
+  readonly origin: 'adopted';
+}
+
+type TrackedJob = LocalJob | AdoptedJob;
 
 export class SessionJobs {
   private readonly open = new Map<string, TrackedJob>();
@@ -191,7 +201,8 @@ export class SessionJobs {
         break;
     }
     const now = this.deps.timers.now();
-    const job: TrackedJob = {
+    const job: LocalJob = {
+      origin: 'local',
       jobId,
       index: u.utteranceIndex,
       utterance: u,
@@ -248,11 +259,7 @@ export class SessionJobs {
           return;
         }
         this.untrack(job);
-        this.finish(job.index, {
-          kind: kindOf(event.frames),
-          frames: event.frames,
-          ...(event.outId ? { outId: event.outId } : {}),
-        });
+        this.finish(job.index, event.resolution);
         return;
       case 'failed':
         if (event.attempt !== job.attempt) {
@@ -285,21 +292,10 @@ export class SessionJobs {
   adopt(record: JobRecord, target: NodeTarget): void {
     if (this.open.has(record.id) || this.byIndex.has(record.idx)) return;
     const now = this.deps.timers.now();
-    const job: TrackedJob = {
+    const job: AdoptedJob = {
+      origin: 'adopted',
       jobId: record.id,
       index: record.idx,
-      utterance: {
-        utteranceIndex: record.idx,
-        audio: '',
-        audioFormat: 'opus',
-        sampleRate: 16_000,
-        pipeline: { use_asr: true, use_nmt: true, use_tts: true },
-        isManualCut: false,
-        isTimeoutTriggered: false,
-        isMaxDurationTriggered: false,
-        tgtLang: record.tgt,
-      },
-      route: { ...this.host.route, tgtLang: record.tgt },
       attempt: record.attempt,
       target,
       tried: [...record.tried],
@@ -308,7 +304,6 @@ export class SessionJobs {
       busy: false,
       acceptedAttempt: record.state === 'ACCEPTED' ? record.attempt : 0,
       settledElsewhere: false,
-      noRetry: true,
     };
     this.open.set(job.jobId, job);
     this.byIndex.set(job.index, job);
@@ -407,7 +402,7 @@ export class SessionJobs {
         );
       }
       await Promise.all(side);
-      if (this.closed || oldAttempt >= this.deps.maxAttempts || job.noRetry) {
+      if (this.closed || oldAttempt >= this.deps.maxAttempts || job.origin === 'adopted') {
         this.untrack(job);
         if (!this.closed) this.finish(job.index, this.exhausted(job, cause));
         return;
@@ -423,7 +418,7 @@ export class SessionJobs {
   }
 
   private async redispatch(
-    job: TrackedJob,
+    job: LocalJob,
     fromState: 'TIMED_OUT' | 'FAILED',
     cause: ExpireCause,
   ): Promise<void> {
@@ -564,13 +559,4 @@ function routeOf(base: LanguageRoute, u: UtteranceJob): LanguageRoute {
 
 function describeRoute(r: LanguageRoute): string {
   return r.mode === 'two_way_auto' ? `${r.langA ?? '?'}<->${r.langB ?? '?'}` : `${r.srcLang}->${r.tgtLang}`;
-}
-
-function kindOf(frames: readonly SessionOutbound[]): ResolutionKind {
-  for (const f of frames) {
-    if (f.type === 'translation_result') return 'translation';
-    if (f.type === 'missing_result') return 'missing';
-    if (f.type === 'error') return 'error';
-  }
-  return 'translation';
 }

@@ -6,16 +6,15 @@
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { WebSocket, type RawData } from 'ws';
-import type { Hardware, NodeInbound, NodeOutbound, NodeStatusValue } from '@lingua/protocol';
-import type { GatewayContext, NodeConnectionInfo } from '../context.js';
+import type { NodeInbound, NodeOutbound, NodeStatusValue } from '@lingua/protocol';
+import type { NodeDeps } from './node-deps.js';
+import type { NodeConnectionInfo } from './node-socket.js';
 import type { InboundGate } from '../ws/inbound-gate.js';
 import { errorFrame, sendJson } from '../ws/send.js';
-import type { Placement } from './capability.js';
 import { handleHeartbeat } from './node-heartbeat.js';
 import { unregisterNode } from './node-offline.js';
 import { registerNode } from './node-register.js';
-import type { RecordBase } from './node-register.js';
-import type { RegisteredNode } from './node-registry.js';
+import type { NodePhase, NodeRegistration, NodeSocketHandle } from './node-registration.js';
 
 /** Close codes the gateway uses on node sockets. */
 export const NodeCloseCode = Object.freeze({
@@ -27,38 +26,16 @@ export const NodeCloseCode = Object.freeze({
   DEPENDENCY_DOWN: 1011,
 });
 
-/** What a registered socket knows about its registration (Redis holds the truth). */
-export interface NodeRegistration {
-  nodeId: string;
-  epoch: number;
-  placement: Placement;
-  shard: number;
-  status: NodeStatusValue;
-  gpuPresent: boolean;
-  maxJobs: number;
-  /** Registration inputs of the capability that heartbeats do not repeat. */
-  langSets: string[][] | undefined;
-  region: string | undefined;
-  gpuTier: string | undefined;
-  gpus: Hardware['gpus'];
-  /** Last `language_capabilities` seen, serialised: a heartbeat recomputes the pool only when this changes. */
-  langRaw: string;
-  /** Record fields that do not change with heartbeats. */
-  recordBase: RecordBase;
-}
-
-type Phase = 'new' | 'registering' | 'registered' | 'rejected' | 'fenced' | 'closed';
-
-export class NodeConnection implements RegisteredNode, NodeConnectionInfo {
+export class NodeConnection implements NodeSocketHandle, NodeConnectionInfo {
   readonly peer: string;
   reg: NodeRegistration | undefined;
-  phase: Phase = 'new';
+  phase: NodePhase = 'new';
   private readonly gate: InboundGate;
   private chain: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
 
   constructor(
-    readonly ctx: GatewayContext,
+    readonly ctx: NodeDeps,
     readonly ws: WebSocket,
     req: IncomingMessage,
   ) {

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { NodeHeartbeat, NodeStatusValue } from '@lingua/protocol';
 import { nodeClaim, nodeHeartbeat, type NodeUsage } from '@lingua/store';
 import { isHealthy, placementOf, runningServices, type Placement } from './capability.js';
-import type { NodeConnection } from './node-connection.js';
+import type { NodeSocketHandle } from './node-registration.js';
 import { placeNode, removeNode, type PlacementRecord } from './node-placement.js';
 
 const STATUS_REASON: Partial<Record<NodeStatusValue, string>> = {
@@ -18,7 +18,7 @@ const STATUS_REASON: Partial<Record<NodeStatusValue, string>> = {
 };
 
 export async function handleHeartbeat(
-  conn: NodeConnection,
+  conn: NodeSocketHandle,
   msg: NodeHeartbeat,
   receivedAt: number,
 ): Promise<void> {
@@ -100,13 +100,13 @@ export async function handleHeartbeat(
   }
 }
 
-function fenced(conn: NodeConnection, outcome: string): void {
+function fenced(conn: NodeSocketHandle, outcome: string): void {
   conn.ctx.metrics.nodes.heartbeats.inc({ outcome: `fenced_${outcome}` });
   conn.fence('a newer registration of this node exists');
 }
 
 /** Capability changed: out of the old shard (index released, reservations taken) and into the new pool. */
-async function moveNode(conn: NodeConnection, next: Placement, msg: NodeHeartbeat): Promise<boolean> {
+async function moveNode(conn: NodeSocketHandle, next: Placement, msg: NodeHeartbeat): Promise<boolean> {
   const { ctx } = conn;
   const reg = conn.reg;
   if (!reg) return false;
@@ -142,7 +142,7 @@ async function moveNode(conn: NodeConnection, next: Placement, msg: NodeHeartbea
  * The shard record vanished (swept while silent, owner cleared): claim the id again, fenced on the epoch this
  * socket holds (a newer registration elsewhere makes the claim STALE), and place the node again.
  */
-async function placeAgain(conn: NodeConnection, msg: NodeHeartbeat): Promise<boolean> {
+async function placeAgain(conn: NodeSocketHandle, msg: NodeHeartbeat): Promise<boolean> {
   const { ctx } = conn;
   const reg = conn.reg;
   if (!reg) return false;
@@ -182,8 +182,8 @@ async function placeAgain(conn: NodeConnection, msg: NodeHeartbeat): Promise<boo
   return true;
 }
 
-function recordFor(conn: NodeConnection, msg: NodeHeartbeat, status: NodeStatusValue): PlacementRecord {
-  const reg = conn.reg as NonNullable<NodeConnection['reg']>;
+function recordFor(conn: NodeSocketHandle, msg: NodeHeartbeat, status: NodeStatusValue): PlacementRecord {
+  const reg = conn.reg as NonNullable<NodeSocketHandle['reg']>;
   return {
     ...reg.recordBase,
     status,

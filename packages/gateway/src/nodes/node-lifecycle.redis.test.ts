@@ -58,7 +58,7 @@ forEachTopology('node lifecycle', (target) => {
     expect(index.body.pairs['en:zh']).toEqual([one.body.pool_id]);
     expect(index.body.pairs['zh:en']).toEqual([one.body.pool_id]);
     expect(index.body.pairs['*:en']).toEqual([one.body.pool_id]);
-    expect(gw.ctx.index.candidatePools('zh', 'en').map((p) => p.poolId)).toEqual([one.body.pool_id]);
+    expect(gw.parts.index.candidatePools('zh', 'en').map((p) => p.poolId)).toEqual([one.body.pool_id]);
   });
 
   it('degrades after repeated unhealthy heartbeats and recovers', async () => {
@@ -96,7 +96,7 @@ forEachTopology('node lifecycle', (target) => {
     expect(moved.record.epoch).toBe(before.record.epoch);
     const index = await gw.getJson<{ pairs: Record<string, string[]> }>('/api/v1/lang-index');
     expect(index.body.pairs['ja:ko']).toEqual([moved.pool_id]);
-    await poll(() => gw.ctx.index.candidatePools('ja', 'ko').length === 1, {
+    await poll(() => gw.parts.index.candidatePools('ja', 'ko').length === 1, {
       what: 'cache saw the new pool',
     });
   });
@@ -118,7 +118,7 @@ forEachTopology('node lifecycle', (target) => {
     expect(pools.body.pools.map((p) => p.pool_id)).not.toContain(view.pool_id);
     const identity = (await nodeView(node.nodeId)).body as unknown as { identity: { owner: string } };
     expect(identity.identity.owner).toBe('');
-    await poll(() => gw.ctx.index.candidatePools('fr', 'de').length === 0, {
+    await poll(() => gw.parts.index.candidatePools('fr', 'de').length === 0, {
       what: 'cache dropped the pool',
     });
   });

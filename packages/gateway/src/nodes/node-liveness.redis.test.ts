@@ -50,14 +50,14 @@ forEachTopology('node liveness', (target) => {
     const index = await gw.getJson<{ pairs: Record<string, string[]> }>('/api/v1/lang-index');
     expect(index.body.pairs['it:pt']).toBeUndefined();
     expect((await detail(node.nodeId)).identity?.owner).toBe('');
-    expect((await gw.ctx.metrics.nodes.sweepRemoved.get()).values[0]?.value).toBeGreaterThanOrEqual(1);
+    expect((await gw.parts.metrics.nodes.sweepRemoved.get()).values[0]?.value).toBeGreaterThanOrEqual(1);
 
     node.heartbeat();
     expect((await node.next('node_status')).status).toBe('registering');
     expect((await node.next('node_status')).status).toBe('ready');
     const back = await detail(node.nodeId);
     expect(back.registered).toBe(true);
-    expect(back.identity?.owner).toBe(gw.ctx.instanceId);
+    expect(back.identity?.owner).toBe(gw.parts.instanceId);
     await node.close();
   });
 
@@ -67,7 +67,7 @@ forEachTopology('node liveness', (target) => {
     const closed = await dead.closed;
     expect(closed.code).toBe(1006); // terminated, no close handshake
     await poll(async () => !(await detail(dead.nodeId)).registered, { what: 'dead peer unregistered' });
-    const metric = await gw.ctx.metrics.ws.deadPeers.get();
+    const metric = await gw.parts.metrics.ws.deadPeers.get();
     expect(metric.values.find((v) => v.labels.endpoint === 'node')?.value).toBeGreaterThanOrEqual(1);
   });
 

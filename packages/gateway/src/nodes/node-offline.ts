@@ -4,15 +4,15 @@
  * index slot, clear its owner, and hand its live reservations to the job side so those jobs fail over now.
  */
 import { nodeRelease } from '@lingua/store';
-import type { GatewayContext } from '../context.js';
-import type { NodeConnection } from './node-connection.js';
+import type { NodeDeps } from './node-deps.js';
+import type { NodeSocketHandle } from './node-registration.js';
 import { parseReservations, removeNode } from './node-placement.js';
 
 export type OfflineReason = 'close' | 'drain' | 'fenced' | 'expired';
 
 export async function unregisterNode(
-  ctx: GatewayContext,
-  conn: NodeConnection,
+  ctx: NodeDeps,
+  conn: NodeSocketHandle,
   reason: OfflineReason,
 ): Promise<void> {
   const reg = conn.reg;
@@ -34,7 +34,7 @@ export async function unregisterNode(
     }
     if (removal.removed) {
       const lost = parseReservations(removal.reservations);
-      if (lost.length > 0) ctx.hooks.onReservationsLost(reg.nodeId, lost, reason);
+      if (lost.length > 0) ctx.jobs.onReservationsLost(reg.nodeId, lost, reason);
     }
     // GONE (swept while silent) still clears the owner, fenced by the same epoch.
     await Promise.all([

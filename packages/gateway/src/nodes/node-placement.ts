@@ -17,7 +17,8 @@ import {
   type PoolMetaInput,
   type Reservation,
 } from '@lingua/store';
-import type { GatewayContext, ReservationRef } from '../context.js';
+import type { ReservationRef } from '../jobs/job-events.js';
+import type { PlacementDeps } from './node-deps.js';
 import type { Placement } from './capability.js';
 
 /** A node record without its placement (pool, shard), which is decided here. */
@@ -39,7 +40,7 @@ export type PlaceResult = { ok: true; shard: number; free: number } | { ok: fals
  * else index-assign picks a shard (sticky: `preferredShard` first). `carried` reservations move along.
  */
 export async function placeNode(
-  ctx: GatewayContext,
+  ctx: PlacementDeps,
   a: {
     nodeId: string;
     epoch: number;
@@ -89,7 +90,7 @@ export type RemoveResult =
 
 /** Removes the node's shard record at exactly `epoch`; on success also releases its index slot unless `keepIndex`. */
 export async function removeNode(
-  ctx: GatewayContext,
+  ctx: PlacementDeps,
   a: { nodeId: string; epoch: number | '*'; at: ShardRef; now: number; keepIndex?: boolean },
 ): Promise<RemoveResult> {
   const r = await shardRemove(ctx.scripts, ctx.keys.shard(a.at.poolId, a.at.shard), {

@@ -66,7 +66,7 @@ forEachTopology('node registration', (target) => {
     const err = await intruder.next('error');
     expect(err.code).toBe('NODE_ID_CONFLICT');
     expect((await intruder.closed).code).toBe(4000);
-    expect(gw.ctx.nodes.get(holder.nodeId)).toBeDefined();
+    expect(gw.parts.nodeSockets.get(holder.nodeId)).toBeDefined();
     holder.heartbeat();
     expect((await holder.next('node_status')).status).toBe('ready');
   });
@@ -108,7 +108,9 @@ forEachTopology('node registration', (target) => {
     expect(fenced.code).toBe('NODE_ID_CONFLICT');
     expect((await first.closed).code).toBe(4001);
     // After the old socket's close was handled, the new registration is still there.
-    await poll(() => gw.ctx.nodes.get(first.nodeId) !== undefined, { what: 'registry holds the new socket' });
+    await poll(() => gw.parts.nodeSockets.get(first.nodeId) !== undefined, {
+      what: 'registry holds the new socket',
+    });
     const d = await detail(first.nodeId);
     expect(d.registered).toBe(true);
     expect(d.record?.epoch).toBe(epoch1 + 1);
@@ -124,7 +126,9 @@ forEachTopology('node registration', (target) => {
     const ack = await fresh.register({ node_id: stale.nodeId });
     expect(ack.node_id).toBe(stale.nodeId);
     expect((await stale.closed).code).toBe(4001);
-    await poll(() => gw.ctx.nodes.get(stale.nodeId) !== undefined, { what: 'registry holds the new socket' });
+    await poll(() => gw.parts.nodeSockets.get(stale.nodeId) !== undefined, {
+      what: 'registry holds the new socket',
+    });
     expect((await detail(stale.nodeId)).registered).toBe(true);
     fresh.heartbeat();
     expect((await fresh.next('node_status')).status).toBe('ready');
@@ -141,7 +145,9 @@ forEachTopology('node registration', (target) => {
     expect(err.code).toBe('NODE_ID_CONFLICT');
     expect((await old.closed).code).toBe(4001);
     // gw-a handled the old socket's close; gw-b's registration is intact and keeps heartbeating.
-    await poll(() => gw.ctx.nodes.get(old.nodeId) === undefined, { what: 'old socket gone from gw-a' });
+    await poll(() => gw.parts.nodeSockets.get(old.nodeId) === undefined, {
+      what: 'old socket gone from gw-a',
+    });
     const d = await detail(old.nodeId);
     expect(d.registered).toBe(true);
     expect(d.identity?.owner).toBe('gw-b');

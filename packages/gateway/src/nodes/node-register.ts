@@ -11,25 +11,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { CAPABILITY_SCHEMA_VERSION, type NodeRegister } from '@lingua/protocol';
-import { nodeClaim, type NodeClaimResult, type NodeRecord, type Reservation } from '@lingua/store';
-import type { GatewayContext } from '../context.js';
+import { nodeClaim, type NodeClaimResult, type Reservation } from '@lingua/store';
+import type { NodeDeps } from './node-deps.js';
 import { placementOf, runningServices, type Placement } from './capability.js';
-import type { NodeConnection, NodeRegistration } from './node-connection.js';
+import type { NodeRegistration, NodeSocketHandle, RecordBase } from './node-registration.js';
 import { placeNode, removeNode, type ShardRef } from './node-placement.js';
-
-/** Record fields fixed at registration (heartbeats change status, streaks, usage and services). */
-export type RecordBase = Pick<NodeRecord, 'owner' | 'region' | 'tier' | 'max' | 'reg_at' | 'langs'> & {
-  version: string;
-  platform: string;
-  public: boolean;
-};
 
 const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const CLAIM_ATTEMPTS = 3;
 const PROBE_MAX_MS = 1_000;
 
 export async function registerNode(
-  conn: NodeConnection,
+  conn: NodeSocketHandle,
   msg: NodeRegister,
   receivedAt: number,
 ): Promise<void> {
@@ -75,7 +68,7 @@ export async function registerNode(
 }
 
 async function claimAndPlace(
-  conn: NodeConnection,
+  conn: NodeSocketHandle,
   msg: NodeRegister,
   nodeId: string,
   placement: Placement,
@@ -128,7 +121,7 @@ async function claimAndPlace(
   if (claim.prevOwner !== '' && claim.prevOwner !== ctx.instanceId) {
     // The replaced socket is on another instance: it is closed there now, not at its next heartbeat (STALE).
     ctx.router
-      .fence?.({ kind: 'node', id: nodeId, epoch, owner: claim.prevOwner })
+      .fence({ kind: 'node', id: nodeId, epoch, owner: claim.prevOwner })
       .catch((err: unknown) => ctx.logger.warn({ err, nodeId }, 'node fence not sent'));
   }
   const takeover = claim.prevOwner !== '';
@@ -255,8 +248,8 @@ function registration(
 
 /** Is the current holder of the node id live, and is the newcomer the same peer as that holder? */
 async function holderState(
-  ctx: GatewayContext,
-  conn: NodeConnection,
+  ctx: NodeDeps,
+  conn: NodeSocketHandle,
   nodeId: string,
   h: { owner: string; epoch: number; pool: string; shard: number; peer: string; now: number },
 ): Promise<{ live: boolean; samePeer: boolean }> {

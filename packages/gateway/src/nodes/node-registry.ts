@@ -4,7 +4,8 @@
  * router can deliver locally and a takeover can fence the old socket.
  */
 import type { NodeOutbound } from '@lingua/protocol';
-import type { LocalNodeSocket } from '../context.js';
+import type { NodeDeliveryFailure } from '../router/router.js';
+import type { LocalNodeSocket } from './node-socket.js';
 
 export interface RegisteredNode extends LocalNodeSocket {
   readonly poolId: string;
@@ -43,7 +44,7 @@ export class NodeRegistry {
   }
 
   /** Sends to the local socket of `nodeId` if it holds exactly `epoch`. */
-  send(nodeId: string, epoch: number, frame: NodeOutbound): true | 'node_gone' | 'stale_epoch' {
+  send(nodeId: string, epoch: number, frame: NodeOutbound): true | NodeDeliveryFailure {
     const node = this.byId.get(nodeId);
     if (!node) return 'node_gone';
     if (node.epoch !== epoch) return 'stale_epoch';

@@ -55,7 +55,7 @@ forEachTopology('1,000 nodes of one capability', (target) => {
       '*:en': [pool.pool_id],
       '*:zh': [pool.pool_id],
     });
-    await poll(() => gw.ctx.index.candidatePools('en', 'zh')[0]?.shards.length === pool.shards.length, {
+    await poll(() => gw.parts.index.candidatePools('en', 'zh')[0]?.shards.length === pool.shards.length, {
       what: 'the cache sees every shard',
     });
   });
@@ -69,8 +69,10 @@ forEachTopology('1,000 nodes of one capability', (target) => {
     const index = await gw.getJson<{ pairs: Record<string, string[]> }>('/api/v1/lang-index');
     expect(index.body.pairs['zh:en']).toHaveLength(2);
     expect(index.body.pairs['ja:en']).toHaveLength(1);
-    await poll(() => gw.ctx.index.candidatePools('zh', 'en').length === 2, { what: 'cache has both pools' });
-    expect(gw.ctx.index.candidatePools('auto', 'ja')).toHaveLength(1);
+    await poll(() => gw.parts.index.candidatePools('zh', 'en').length === 2, {
+      what: 'cache has both pools',
+    });
+    expect(gw.parts.index.candidatePools('auto', 'ja')).toHaveLength(1);
   });
 
   it('closing every node of a shard removes that shard from the index', async () => {

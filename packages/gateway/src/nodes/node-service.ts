@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { nodeSetStatus } from '@lingua/store';
-import type { GatewayContext } from '../context.js';
+import type { NodeDeps } from './node-deps.js';
 import { NodeConnection } from './node-connection.js';
 import { SilentNodeSweep } from './silent-sweep.js';
 
@@ -13,7 +13,7 @@ export class NodeService {
   private readonly connections = new Set<NodeConnection>();
   readonly sweep: SilentNodeSweep;
 
-  constructor(private readonly ctx: GatewayContext) {
+  constructor(private readonly ctx: NodeDeps) {
     this.sweep = new SilentNodeSweep(ctx);
   }
 

@@ -5,7 +5,7 @@
  * owners cleared and their reservations failed over. The same pass refreshes the index cache's free-slot hints.
  */
 import { nodeRelease, shardCensus } from '@lingua/store';
-import type { GatewayContext } from '../context.js';
+import type { NodeDeps } from './node-deps.js';
 import { parseReservations, removeNode, type ShardRef } from './node-placement.js';
 
 /**
@@ -18,7 +18,7 @@ export class SilentNodeSweep {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
 
-  constructor(private readonly ctx: GatewayContext) {}
+  constructor(private readonly ctx: NodeDeps) {}
 
   start(): void {
     if (this.timer) return;
@@ -91,7 +91,7 @@ export class SilentNodeSweep {
       ctx.metrics.nodes.sweepRemoved.inc();
       ctx.metrics.nodes.offline.inc({ reason: 'expired' });
       const lost = parseReservations(removal.reservations);
-      if (lost.length > 0) ctx.hooks.onReservationsLost(nodeId, lost, 'expired');
+      if (lost.length > 0) ctx.jobs.onReservationsLost(nodeId, lost, 'expired');
       const owner = typeof rec.owner === 'string' && rec.owner !== '' ? rec.owner : undefined;
       await Promise.all([
         Number.isFinite(epoch) ? nodeRelease(ctx.scripts, ctx.keys.node(nodeId), { epoch, now }) : undefined,

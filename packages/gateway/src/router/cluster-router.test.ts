@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { JobAssign, NodeOutbound } from '@lingua/protocol';
-import type { SessionJobEvent } from '../context.js';
+import type { SessionJobEvent } from '../jobs/job-events.js';
 import { ClusterRouter, MAX_HOPS, type ClusterRouterDeps } from './cluster-router.js';
 import { decodeEnvelope, encodeEnvelope, type Envelope } from './envelope.js';
 
@@ -28,7 +28,7 @@ const result = (sessionId = 's1'): SessionJobEvent => ({
   jobId: 'j1',
   attempt: 1,
   nodeId: 'n1',
-  frames: [],
+  resolution: { kind: 'translation', frames: [] },
 });
 
 /** A router for instance `me` with in-memory sockets, sessions and owners; published envelopes are recorded. */
@@ -360,6 +360,13 @@ describe('envelope', () => {
     ).toBeUndefined();
     expect(
       decodeEnvelope(JSON.stringify({ t: 'session', from: 'A', hops: 0, event: { kind: 'other' } })),
+    ).toBeUndefined();
+    // A result travels with its resolution (kind and frames), never as bare frames.
+    const bare = { ...result(), resolution: undefined, frames: [] };
+    expect(decodeEnvelope(JSON.stringify({ t: 'session', from: 'A', hops: 0, event: bare }))).toBeUndefined();
+    const unknownKind = { ...result(), resolution: { kind: 'maybe', frames: [] } };
+    expect(
+      decodeEnvelope(JSON.stringify({ t: 'session', from: 'A', hops: 0, event: unknownKind })),
     ).toBeUndefined();
   });
 });

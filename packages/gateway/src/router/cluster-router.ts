@@ -15,14 +15,9 @@
  */
 import type { Logger } from 'pino';
 import type { NodeOutbound } from '@lingua/protocol';
-import type { NodeDeliveryFailure, Router, SessionJobEvent } from '../context.js';
-import {
-  decodeEnvelope,
-  encodeEnvelope,
-  type Envelope,
-  type EnvelopeType,
-  type FenceKind,
-} from './envelope.js';
+import type { SessionJobEvent } from '../jobs/job-events.js';
+import { decodeEnvelope, encodeEnvelope, type Envelope, type EnvelopeType } from './envelope.js';
+import type { FenceKind, FenceTarget, NodeAddress, NodeDeliveryFailure, Router } from './router.js';
 
 /** Re-routes of one session event after bounces (a session that keeps moving is not chased forever). */
 export const MAX_HOPS = 2;
@@ -40,15 +35,6 @@ export interface ClusterSessions {
   ):
     | { readonly epoch: number; onJobEvent(event: SessionJobEvent): void; fence?(reason: string): void }
     | undefined;
-}
-
-export interface FenceTarget {
-  kind: FenceKind;
-  id: string;
-  /** The new registration's epoch: sockets holding an older one are closed. */
-  epoch: number;
-  /** The instance that held the previous registration. */
-  owner: string;
 }
 
 export interface ClusterRouterObserver {
@@ -83,10 +69,7 @@ export class ClusterRouter implements Router {
     this.me = deps.instanceId;
   }
 
-  async deliverToNode(
-    target: { nodeId: string; owner: string; epoch: number },
-    frame: NodeOutbound,
-  ): Promise<true | NodeDeliveryFailure> {
+  async deliverToNode(target: NodeAddress, frame: NodeOutbound): Promise<true | NodeDeliveryFailure> {
     if (target.owner === this.me) return this.deps.nodes.send(target.nodeId, target.epoch, frame);
     if (target.owner === '') return 'node_gone';
     // Not awaited: the caller must track the job before anything about it can come back (the node's result may

@@ -66,8 +66,8 @@ forEachTopology('cluster router', (target) => {
     expect(await c.next('asr_partial')).toMatchObject({ utterance_index: 0, text: 'partial' });
     expect(await c.next('translation_result')).toMatchObject({ utterance_index: 0, text_translated: 'tr 0' });
     expect(n.assigns).toHaveLength(1);
-    expect(a.ctx.metrics.cluster.envelopes).toBeDefined();
-    const sentByB = await b.ctx.metrics.registry.getSingleMetricAsString('lingua_cluster_envelopes_total');
+    expect(a.parts.metrics.cluster.envelopes).toBeDefined();
+    const sentByB = await b.parts.metrics.registry.getSingleMetricAsString('lingua_cluster_envelopes_total');
     expect(sentByB).toMatch(/direction="sent",type="node"} 1/);
   });
 
@@ -93,21 +93,21 @@ forEachTopology('cluster router', (target) => {
     const first = await TestNode.connect(a.wsUrl('/ws/node'));
     open.push(first);
     await first.register();
-    const oldEpoch = a.ctx.nodes.get(first.nodeId)?.epoch ?? 0;
+    const oldEpoch = a.parts.nodeSockets.get(first.nodeId)?.epoch ?? 0;
     expect(oldEpoch).toBeGreaterThan(0);
     const again = await TestNode.connect(b.wsUrl('/ws/node'));
     open.push(again);
     await again.register({ node_id: first.nodeId, node_token: first.token ?? '' });
     expect((await first.closed).code).toBe(4001);
-    const newEpoch = b.ctx.nodes.get(first.nodeId)?.epoch ?? 0;
+    const newEpoch = b.parts.nodeSockets.get(first.nodeId)?.epoch ?? 0;
     expect(newEpoch).toBe(oldEpoch + 1);
     await poll(
-      async () => !(await a.ctx.redis.client.sismember(a.ctx.keys.instance('gw-a').nodes, first.nodeId)),
+      async () => !(await a.parts.redis.client.sismember(a.parts.keys.instance('gw-a').nodes, first.nodeId)),
       {
         what: 'node out of A’s ownership list',
       },
     );
-    expect(await b.ctx.redis.client.sismember(b.ctx.keys.instance('gw-b').nodes, first.nodeId)).toBe(1);
+    expect(await b.parts.redis.client.sismember(b.parts.keys.instance('gw-b').nodes, first.nodeId)).toBe(1);
 
     // A frame addressed to the old registration (on A) arrives late: A drops it and bounces it to B.
     const late: JobAssign = {
@@ -125,9 +125,9 @@ forEachTopology('cluster router', (target) => {
       trace_id: 't',
     };
     expect(
-      await b.ctx.router.deliverToNode({ nodeId: first.nodeId, owner: 'gw-a', epoch: oldEpoch }, late),
+      await b.parts.router.deliverToNode({ nodeId: first.nodeId, owner: 'gw-a', epoch: oldEpoch }, late),
     ).toBe(true);
-    const bounced = () => b.ctx.metrics.registry.getSingleMetricAsString('lingua_cluster_envelopes_total');
+    const bounced = () => b.parts.metrics.registry.getSingleMetricAsString('lingua_cluster_envelopes_total');
     await poll(async () => /direction="received",type="assign_bounced"} 1/.test(await bounced()), {
       what: 'the bounce back at B',
     });
@@ -151,7 +151,7 @@ forEachTopology('cluster router', (target) => {
     await c.closed;
     n.sendResult(held[1] as JobAssign);
     n.sendResult(held[2] as JobAssign);
-    await poll(async () => (await a.ctx.redis.client.xlen(a.ctx.keys.session(c.sessionId).out)) >= 2, {
+    await poll(async () => (await a.parts.redis.client.xlen(a.parts.keys.session(c.sessionId).out)) >= 2, {
       what: 'results 1 and 2 kept in {s}:out',
     });
     const r = await TestClient.connect(a.wsUrl('/ws/session'));
@@ -165,16 +165,17 @@ forEachTopology('cluster router', (target) => {
     expect(indexes(r.received)).toEqual([1, 2, 3]);
     expect(indexes(c.received)).toEqual([0]);
     // Acknowledged entries leave {s}:out; new utterances continue after the old indexes.
-    await poll(async () => (await a.ctx.redis.client.xlen(a.ctx.keys.session(c.sessionId).out)) === 0, {
+    await poll(async () => (await a.parts.redis.client.xlen(a.parts.keys.session(c.sessionId).out)) === 0, {
       what: 'out entries acknowledged',
     });
     r.send(utteranceFrame(c.sessionId, 4));
     await n.waitForAssigns(5);
     n.sendResult(n.assigns[4] as JobAssign);
     await r.next('translation_result', (f) => f.utterance_index === 4);
-    expect(await a.ctx.redis.client.sismember(a.ctx.keys.instance('gw-a').sessions, c.sessionId)).toBe(1);
+    expect(await a.parts.redis.client.sismember(a.parts.keys.instance('gw-a').sessions, c.sessionId)).toBe(1);
     await poll(
-      async () => !(await b.ctx.redis.client.sismember(b.ctx.keys.instance('gw-b').sessions, c.sessionId)),
+      async () =>
+        !(await b.parts.redis.client.sismember(b.parts.keys.instance('gw-b').sessions, c.sessionId)),
       { what: 'session out of B’s ownership list' },
     );
   });
@@ -211,7 +212,7 @@ forEachTopology('cluster router', (target) => {
     }>('/api/v1/cluster');
     expect(res.status).toBe(200);
     expect(res.body.instance_id).toBe('gw-a');
-    expect(res.body.cache_version).toBe(a.ctx.index.version);
+    expect(res.body.cache_version).toBe(a.parts.index.version);
     const byId = new Map(res.body.instances.map((i) => [i.id, i]));
     expect(byId.get('gw-a')?.alive).toBe(true);
     expect(byId.get('gw-b')?.alive).toBe(true);

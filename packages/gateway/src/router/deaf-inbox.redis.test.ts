@@ -106,7 +106,7 @@ forEachTopology('deaf inbox subscription under load', (target) => {
       Array.from({ length: SESSIONS }, () => Pump.open(b.wsUrl('/ws/session'))),
     );
     const resolved = () => pumps.reduce((n, p) => n + p.count.size, 0);
-    const inbox = b.cluster.inbox;
+    const inbox = b.parts.inbox;
     const before = inbox.stats();
     let deafAt = 0;
     const fault = (async () => {

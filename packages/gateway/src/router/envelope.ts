@@ -4,9 +4,8 @@
  * and skipped instead of throwing inside the inbox's delivery loop.
  */
 import type { NodeOutbound } from '@lingua/protocol';
-import type { NodeDeliveryFailure, SessionJobEvent } from '../context.js';
-
-export type FenceKind = 'node' | 'session';
+import type { SessionJobEvent } from '../jobs/job-events.js';
+import type { FenceKind, NodeDeliveryFailure } from './router.js';
 
 export type Envelope =
   /** A frame for a node socket held by the receiver, addressed to one registration (its epoch). */
@@ -44,10 +43,17 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const isStr = (v: unknown): v is string => typeof v === 'string' && v !== '';
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
+const RESOLUTION_KINDS: ReadonlySet<string> = new Set(['translation', 'missing', 'error']);
+
 function isEvent(v: unknown): v is SessionJobEvent {
-  return (
-    isObj(v) && typeof v.kind === 'string' && EVENT_KINDS.has(v.kind) && isStr(v.sessionId) && isStr(v.jobId)
-  );
+  if (!isObj(v) || typeof v.kind !== 'string' || !EVENT_KINDS.has(v.kind)) return false;
+  if (!isStr(v.sessionId) || !isStr(v.jobId)) return false;
+  // A result carries its resolution as data: kind and frames travel together.
+  if (v.kind === 'result') {
+    const r = v.resolution;
+    return isObj(r) && typeof r.kind === 'string' && RESOLUTION_KINDS.has(r.kind) && Array.isArray(r.frames);
+  }
+  return true;
 }
 
 /** The envelope in `payload`, or undefined when it is not one this version understands. */

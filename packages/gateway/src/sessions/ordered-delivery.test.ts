@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { OrderedDelivery, type EmitReason } from './ordered-delivery.js';
-import { ManualTimers } from './manual-timers.js';
+import { ManualTimers } from '../time/manual-timers.js';
 
 const GAP_MS = 5000;
 

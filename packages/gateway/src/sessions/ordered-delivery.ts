@@ -8,7 +8,7 @@
  *
  * Pure: payloads are opaque, time comes from injected timers.
  */
-import type { TimerHandle, Timers } from './timers.js';
+import type { TimerHandle, Timers } from '../time/timers.js';
 
 /** `resolved`: its own resolution; `gap`: waited out; `drain`: the session ended first. */
 export type EmitReason = 'resolved' | 'gap' | 'drain';

@@ -42,7 +42,7 @@ forEachTopology('session resume', (target) => {
     return { c, token: String(ack.resume_token) };
   };
   const jobState = async (gw: TestGateway, sessionId: string) => {
-    const jobs = Object.values(await gw.ctx.redis.client.hgetall(gw.ctx.keys.session(sessionId).jobs));
+    const jobs = Object.values(await gw.parts.redis.client.hgetall(gw.parts.keys.session(sessionId).jobs));
     return jobs.map((j) => (JSON.parse(j) as { state: string }).state);
   };
 
@@ -52,8 +52,8 @@ forEachTopology('session resume', (target) => {
     await poll(async () => (await jobState(a, c.sessionId)).length === 1, { what: 'job opened' });
     c.ws.terminate();
     // The TIMED_OUT transition comes first; the missing resolution is written to `out` a step later.
-    const out = a.ctx.keys.session(c.sessionId).out;
-    await poll(async () => (await a.ctx.redis.client.xlen(out)) === 1, {
+    const out = a.parts.keys.session(c.sessionId).out;
+    await poll(async () => (await a.parts.redis.client.xlen(out)) === 1, {
       what: 'resolved (timed out) while away',
     });
     expect(await jobState(a, c.sessionId)).toEqual(['TIMED_OUT']);
@@ -71,9 +71,9 @@ forEachTopology('session resume', (target) => {
     c.send(utteranceFrame(c.sessionId, 1));
     await poll(async () => (await jobState(a, c.sessionId)).length === 2, { what: 'jobs opened' });
     c.ws.terminate();
-    const out = a.ctx.keys.session(c.sessionId).out;
+    const out = a.parts.keys.session(c.sessionId).out;
     // The TIMED_OUT transition comes first; the missing resolution is written to `out` a step later.
-    await poll(async () => (await a.ctx.redis.client.xlen(out)) === 2, {
+    await poll(async () => (await a.parts.redis.client.xlen(out)) === 2, {
       what: 'both resolved (timed out) while away',
     });
     expect(await jobState(a, c.sessionId)).toEqual(['TIMED_OUT', 'TIMED_OUT']);
@@ -82,7 +82,7 @@ forEachTopology('session resume', (target) => {
     await r.init({ audio_format: 'pcm16', resume: { session_id: c.sessionId, token, received_through: 0 } });
     const missing = await r.next('missing_result');
     expect(missing).toMatchObject({ utterance_index: 1, reason: 'job_timeout' });
-    await poll(async () => (await a.ctx.redis.client.xlen(out)) === 0, { what: 'both entries deleted' });
+    await poll(async () => (await a.parts.redis.client.xlen(out)) === 0, { what: 'both entries deleted' });
     expect(r.all(['missing_result', 'translation_result']).map((f) => f.utterance_index)).toEqual([1]);
   });
 
@@ -92,7 +92,7 @@ forEachTopology('session resume', (target) => {
     open.push(r);
     await r.init({ audio_format: 'pcm16', resume: { session_id: c.sessionId, token } });
     expect((await c.closed).code).toBe(4001);
-    expect(await a.ctx.redis.client.sismember(a.ctx.keys.instance('gw-a').sessions, c.sessionId)).toBe(1);
+    expect(await a.parts.redis.client.sismember(a.parts.keys.instance('gw-a').sessions, c.sessionId)).toBe(1);
   });
 
   it('an unknown session cannot be resumed; the socket may open a new one', async () => {

@@ -35,10 +35,10 @@ import {
   type RedisConnection,
   type ScriptRunner,
 } from '@lingua/store';
-import type { SessionJobEvent } from '../context.js';
-import type { NodeTarget } from '../jobs/dispatcher.js';
+import type { SessionJobEvent } from '../jobs/job-events.js';
 import { OPEN_STATES } from '../jobs/job-record.js';
-import type { FrameError, SessionSetup } from './session.js';
+import type { AdoptedJob, ReplayEntry, SessionRestore } from './session-restore.js';
+import type { FrameError, SessionSetup } from './session-setup.js';
 import type { SessionEndpoint } from './session-registry.js';
 
 export interface ResumeDeps {
@@ -47,27 +47,6 @@ export interface ResumeDeps {
   keys: KeySchema;
   instanceId: string;
   now: () => number;
-}
-
-/** A settled resolution the client has not acknowledged: replayed in utterance order. */
-export interface ReplayEntry {
-  index: number;
-  jobId: string;
-  frame: SessionOutbound;
-  /** `{s}:out` entry id, acknowledged (deleted) once the client has the frame. */
-  outId: string;
-}
-
-/** A job still at its node: tracked here until it resolves (no retry: its audio stayed with the old owner). */
-export interface AdoptedJob {
-  record: JobRecord;
-  target: NodeTarget;
-}
-
-export interface SessionRestore {
-  nextIndex: number;
-  replay: ReplayEntry[];
-  open: AdoptedJob[];
 }
 
 export type ResumeOutcome =

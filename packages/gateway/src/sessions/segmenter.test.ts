@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Segmenter, type SegmenterOptions, type Utterance } from './segmenter.js';
-import { ManualTimers } from './manual-timers.js';
+import { ManualTimers } from '../time/manual-timers.js';
 
 const OPTS: SegmenterOptions = {
   pauseMs: 3000,

@@ -15,7 +15,7 @@
  *   (no hangover: it is already too much) as a max-duration piece, and the chunk that did not fit is refused.
  * Auto cuts (pause, max_duration) wait a short hangover for a chunk in flight, as the reference scheduler does.
  */
-import type { TimerHandle, Timers } from './timers.js';
+import type { TimerHandle, Timers } from '../time/timers.js';
 
 export type CutTrigger = 'manual' | 'pause' | 'max_duration' | 'buffer_full';
 

@@ -11,7 +11,7 @@ import {
   type SessionInit,
   type SessionInitAck,
 } from '@lingua/protocol';
-import type { FrameError, SessionSetup } from './session.js';
+import type { FrameError, SessionSetup } from './session-setup.js';
 import type { SessionStore } from './session-store.js';
 
 export type InitOutcome =

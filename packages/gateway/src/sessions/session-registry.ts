@@ -2,7 +2,7 @@
  * This instance's live sessions, by id: the only local session state besides the sockets themselves (DESIGN.md
  * §2.7). The router delivers job events through it; drain and metrics count it.
  */
-import type { SessionJobEvent } from '../context.js';
+import type { SessionJobEvent } from '../jobs/job-events.js';
 
 export interface SessionEndpoint {
   readonly sessionId: string;

@@ -20,7 +20,7 @@ forEachTopology('session socket', (target) => {
   beforeAll(async () => {
     gw = await startTestGateway(target, { LINGUA_FINAL_GRACE_MS: '10' });
     node = await ScriptedNode.start(gw.wsUrl('/ws/node'));
-    await poll(() => gw.ctx.index.candidatePools('zh', 'en').length > 0, { what: 'index has the node' });
+    await poll(() => gw.parts.index.candidatePools('zh', 'en').length > 0, { what: 'index has the node' });
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -49,9 +49,9 @@ forEachTopology('session socket', (target) => {
     });
     const redis = connectRaw(target);
     {
-      const hash = await redis.hgetall(gw.ctx.keys.session(c.sessionId).session);
+      const hash = await redis.hgetall(gw.parts.keys.session(c.sessionId).session);
       expect(hash).toMatchObject({
-        owner: gw.ctx.instanceId,
+        owner: gw.parts.instanceId,
         epoch: '1',
         src_lang: 'auto',
         tgt_lang: 'en',
@@ -115,7 +115,7 @@ forEachTopology('session socket', (target) => {
     expect(c.all(['ui_event', 'translation_result', 'missing_result'])).toEqual([]);
     expect(node.assigns.length).toBe(assignedBefore);
     const redis = connectRaw(target);
-    expect(await redis.hlen(gw.ctx.keys.session(c.sessionId).jobs)).toBe(0);
+    expect(await redis.hlen(gw.parts.keys.session(c.sessionId).jobs)).toBe(0);
     const assigned = node.assigns.length;
     c.chunk(3);
     c.final();
@@ -174,7 +174,7 @@ forEachTopology('session socket', (target) => {
     await c.next('ui_event', (f) => f.event === 'DISPATCHED');
     await c.close();
     await poll(() => node.cancels.length > cancelsBefore, { what: 'job_cancel at the node' });
-    await poll(() => gw.ctx.jobs.inFlight() === 0, { what: 'no job in flight' });
+    await poll(() => gw.parts.sessions.inFlight() === 0, { what: 'no job in flight' });
   });
 
   describe('utterance message', () => {

@@ -6,32 +6,27 @@
  * Liveness (WebSocket ping) is attached by the upgrade router; the existing web client never detects a silent
  * server, so that is how dead clients are found.
  */
-import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import { encodeSessionFrame, type SessionInbound, type SessionOutbound } from '@lingua/protocol';
-import type { GatewayContext } from '../context.js';
-import { sessionOwnershipOf, type SessionOwnership } from '../instance/ownership.js';
-import { jobServiceOf, type JobService } from '../jobs/job-service.js';
+import type { SessionOwnership } from '../instance/ownership.js';
 import type { InboundGate } from '../ws/inbound-gate.js';
 import { sendJson } from '../ws/send.js';
 import { OutAcks, outAckWriterFor } from './out-acks.js';
 import { PendingResume, resumeSession, type ResumeOutcome } from './resume.js';
-import { Session, type FrameError } from './session.js';
+import { Session } from './session.js';
+import type { FrameError } from './session-setup.js';
 import { initSession, type InitOutcome } from './session-init.js';
 import type { SessionEndpoint } from './session-registry.js';
+import type { SessionParts, SessionSideDeps } from './session-side.js';
 
 const NORMAL_CLOSE = 1000;
 /** A resume of this session on another socket replaced this one. */
 const FENCED_CLOSE = 4001;
 const GOING_AWAY_CLOSE = 1001;
 
-export function attachSessionSocket(ctx: GatewayContext, ws: WebSocket, _req: IncomingMessage): void {
-  new SessionSocket(ctx, jobServiceOf(ctx), ws);
-}
-
 type SocketState = 'awaiting_init' | 'initialising' | 'open' | 'closed';
 
-class SessionSocket {
+export class SessionSocket {
   private readonly gate: InboundGate;
   private state: SocketState = 'awaiting_init';
   private session: Session | undefined;
@@ -41,12 +36,12 @@ class SessionSocket {
   private outKey = '';
 
   constructor(
-    private readonly ctx: GatewayContext,
-    private readonly service: JobService,
+    private readonly ctx: SessionSideDeps,
+    private readonly service: SessionParts,
     private readonly ws: WebSocket,
   ) {
     this.gate = ctx.newInboundGate();
-    this.ownership = sessionOwnershipOf(ctx);
+    this.ownership = ctx.ownership;
     const writer = outAckWriterFor(ctx.redis.client, (err: unknown) => {
       ctx.logger.warn({ err }, 'out entries not acknowledged; a resume may replay them');
     });
@@ -171,7 +166,7 @@ class SessionSocket {
       if (replaced && replaced.epoch < setup.epoch) replaced.fence?.('session resumed on a new socket');
       if (resumed.prevOwner !== '' && resumed.prevOwner !== this.ctx.instanceId) {
         void this.ctx.router
-          .fence?.({ kind: 'session', id: setup.sessionId, epoch: setup.epoch, owner: resumed.prevOwner })
+          .fence({ kind: 'session', id: setup.sessionId, epoch: setup.epoch, owner: resumed.prevOwner })
           .catch((err: unknown) => this.ctx.logger.warn({ err }, 'session fence not sent'));
       }
     } else if (this.socketGone()) {

@@ -7,15 +7,9 @@
  * ordered delivery when it is accepted, before its job exists, and only ordered delivery writes resolutions.
  */
 import type { Logger } from 'pino';
-import type {
-  AudioChunk,
-  AudioFormat,
-  SessionOutbound,
-  Utterance as UtteranceMessage,
-} from '@lingua/protocol';
-import type { SessionJobEvent } from '../context.js';
-import type { LanguageRoute } from '../jobs/candidates.js';
-import { DEFAULT_PIPELINE, type SessionJobParams, type UtteranceJob } from '../jobs/job-assign.js';
+import type { AudioChunk, SessionOutbound, Utterance as UtteranceMessage } from '@lingua/protocol';
+import { DEFAULT_PIPELINE, type UtteranceJob } from '../jobs/job-assign.js';
+import type { SessionJobEvent } from '../jobs/job-events.js';
 import { missingResolution, type Resolution } from '../jobs/resolution.js';
 import { SessionJobs, type SessionJobsDeps } from '../jobs/session-jobs.js';
 import { decodeAudio } from './audio-intake.js';
@@ -27,9 +21,10 @@ import {
   Segmenter,
   type Utterance,
 } from './segmenter.js';
-import type { SessionRestore } from './resume.js';
 import type { SessionEndpoint } from './session-registry.js';
-import type { TimerHandle, Timers } from './timers.js';
+import type { SessionRestore } from './session-restore.js';
+import type { FrameError, SessionSetup } from './session-setup.js';
+import type { TimerHandle, Timers } from '../time/timers.js';
 
 export interface SessionSettings {
   pauseMs: number;
@@ -54,22 +49,6 @@ export interface SessionServices {
   newTurnId: () => string;
   logger: Logger;
   observe?: SessionObserver;
-}
-
-export interface SessionSetup {
-  sessionId: string;
-  epoch: number;
-  params: SessionJobParams;
-  route: LanguageRoute;
-  audioFormat: AudioFormat;
-  sampleRate: number;
-}
-
-/** What a frame handler may answer: nothing, or an error for the client. */
-export interface FrameError {
-  code: string;
-  message: string;
-  details?: Record<string, unknown>;
 }
 
 export class Session implements SessionEndpoint {

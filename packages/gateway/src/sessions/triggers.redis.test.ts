@@ -42,7 +42,7 @@ forEachTopology('utterance triggers', (target) => {
       LINGUA_MAX_AUDIO_BUFFER_BYTES: String(MAX_BUFFER_BYTES),
     });
     node = await ScriptedNode.start(gw.wsUrl('/ws/node'));
-    await poll(() => gw.ctx.index.candidatePools('zh', 'en').length > 0, { what: 'index has the node' });
+    await poll(() => gw.parts.index.candidatePools('zh', 'en').length > 0, { what: 'index has the node' });
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));

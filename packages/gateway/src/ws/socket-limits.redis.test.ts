@@ -97,7 +97,7 @@ forEachTopology('socket limits', (target) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    const sessionsBefore = (await gw.ctx.metrics.sessions.active.get()).values[0]?.value ?? 0;
+    const sessionsBefore = (await gw.parts.metrics.sessions.active.get()).values[0]?.value ?? 0;
     ws.send(
       JSON.stringify({
         type: 'session_init',
@@ -112,10 +112,10 @@ forEachTopology('socket limits', (target) => {
     expect(await closed).toBe(1006); // terminated, no close handshake
     // two missed pongs at a 100 ms ping interval, with room for a busy machine
     expect(Date.now() - silentSince).toBeLessThan(1_500);
-    const dead = await gw.ctx.metrics.ws.deadPeers.get();
+    const dead = await gw.parts.metrics.ws.deadPeers.get();
     expect(dead.values.find((v) => v.labels.endpoint === 'session')?.value).toBeGreaterThanOrEqual(1);
     await poll(
-      async () => ((await gw.ctx.metrics.sessions.active.get()).values[0]?.value ?? 0) <= sessionsBefore,
+      async () => ((await gw.parts.metrics.sessions.active.get()).values[0]?.value ?? 0) <= sessionsBefore,
       { what: 'the session gone from this instance' },
     );
   });
