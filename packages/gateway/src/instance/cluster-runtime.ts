@@ -4,7 +4,7 @@
  * cluster router on top of it, presence in `{i}:alive` / `{idx}:instances`, and the BullMQ maintenance worker
  * that sweeps for dead instances and takes them over.
  */
-import { Inbox, reserveRelease, parseJobRecord } from '@lingua/store';
+import { Inbox, readJobRecord, readSessionOwner, removeOwnedNode, reserveRelease } from '@lingua/store';
 import type { GatewayContext } from '../context.js';
 import { ClusterRouter, type ClusterSessions } from '../router/cluster-router.js';
 import { startMaintenance, type Maintenance } from './maintenance.js';
@@ -43,12 +43,10 @@ export function createClusterRuntime(ctx: GatewayContext, sessions: ClusterSessi
     publish: (target, payload) => inbox.publish(target, payload),
     nodes: ctx.nodes,
     sessions,
-    sessionOwner: async (sessionId) =>
-      (await ctx.redis.client.hget(keys.session(sessionId).session, 'owner')) ?? undefined,
+    sessionOwner: (sessionId) => readSessionOwner(ctx.redis, keys.session(sessionId)),
     releaseBounced: async (b) => {
-      const json = await ctx.redis.client.hget(keys.session(b.sessionId).jobs, b.jobId);
-      if (json === null) return;
-      const rec = parseJobRecord('job record', json);
+      const rec = await readJobRecord(ctx.redis, keys.session(b.sessionId), b.jobId);
+      if (rec === undefined) return;
       if (rec.attempt !== b.attempt || rec.node !== b.nodeId) return;
       await reserveRelease(ctx.scripts, keys.shard(rec.pool, rec.shard), b);
     },
@@ -58,7 +56,7 @@ export function createClusterRuntime(ctx: GatewayContext, sessions: ClusterSessi
         return;
       }
       // The newer registration listed the node under its own instance; the fenced socket's close removes nothing.
-      ctx.redis.client.srem(keys.instance(ctx.instanceId).nodes, id).catch((err: unknown) => {
+      removeOwnedNode(ctx.redis, keys.instance(ctx.instanceId), id).catch((err: unknown) => {
         logger.warn({ err, nodeId: id }, 'fenced node left in the ownership list; takeover skips it');
       });
     },

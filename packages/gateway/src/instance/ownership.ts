@@ -5,18 +5,19 @@
  * outlived its session (a crash between claim and cleanup) is harmless: takeover checks the session's owner
  * before touching anything.
  */
+import { addOwnedSession, removeOwnedSession, type InstanceKeys } from '@lingua/store';
 import type { GatewayContext } from '../context.js';
 
 export class SessionOwnership {
-  private readonly key: string;
+  private readonly keys: InstanceKeys;
 
   constructor(private readonly ctx: Pick<GatewayContext, 'redis' | 'keys' | 'instanceId' | 'logger'>) {
-    this.key = ctx.keys.instance(ctx.instanceId).sessions;
+    this.keys = ctx.keys.instance(ctx.instanceId);
   }
 
   /** Before the session's ack: a takeover of this instance must find the session. */
   async own(sessionId: string): Promise<void> {
-    await this.ctx.redis.client.sadd(this.key, sessionId);
+    await addOwnedSession(this.ctx.redis, this.keys, sessionId);
   }
 
   /**
@@ -24,7 +25,7 @@ export class SessionOwnership {
    * this instance (a resume onto the same instance re-adds it anyway). Never throws.
    */
   release(sessionId: string): void {
-    this.ctx.redis.client.srem(this.key, sessionId).catch((err: unknown) => {
+    removeOwnedSession(this.ctx.redis, this.keys, sessionId).catch((err: unknown) => {
       this.ctx.logger.warn({ err, sessionId }, 'session ownership entry not removed; takeover skips it');
     });
   }

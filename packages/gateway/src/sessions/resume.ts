@@ -28,10 +28,13 @@ import {
   type SessionOutbound,
 } from '@lingua/protocol';
 import {
-  parseJobRecord,
+  readNodeOwner,
+  readSessionSnapshot,
   sessionClaim,
+  sessionOutFor,
   type JobRecord,
   type KeySchema,
+  type OutEntry,
   type RedisConnection,
   type ScriptRunner,
 } from '@lingua/store';
@@ -106,26 +109,12 @@ export async function resumeSession(
     };
   }
 
-  const replies = await deps.redis.client
-    .multi()
-    .hgetall(sk.session)
-    .hgetall(sk.jobs)
-    .xrange(sk.out, '-', '+')
-    .exec();
-  if (!replies) throw new Error('resume: session read aborted');
-  const value = <T>(i: number): T => {
-    const entry = replies[i];
-    if (!entry || entry[0]) throw entry?.[0] ?? new Error(`resume: missing reply ${i}`);
-    return entry[1] as T;
-  };
-  const fields = value<Record<string, string>>(0);
-  const jobs = parseJobs(value<Record<string, string>>(1));
-  const out = value<[string, string[]][]>(2);
+  const { fields, jobs, out } = await readSessionSnapshot(deps.redis, sk);
 
   const setup = setupFromStored(sessionId, claim.epoch, fields, msg);
   const { restore, held } = await restoreState(deps, fields, jobs, out, msg.resume.received_through);
   // What the client says it holds is acknowledged now, whatever became of the pong that would have said so.
-  if (held.length > 0) await deps.redis.client.xdel(sk.out, ...held);
+  if (held.length > 0) await sessionOutFor(deps.redis).remove(sk, held);
   const ack: SessionInitAck = {
     type: 'session_init_ack',
     session_id: sessionId,
@@ -205,7 +194,7 @@ async function restoreState(
   deps: ResumeDeps,
   fields: Record<string, string>,
   jobs: Map<string, JobRecord>,
-  out: [string, string[]][],
+  out: OutEntry[],
   receivedThrough: number | undefined,
 ): Promise<{ restore: SessionRestore; held: string[] }> {
   const holds = (index: number): boolean => receivedThrough !== undefined && index <= receivedThrough;
@@ -215,9 +204,9 @@ async function restoreState(
   const replay: ReplayEntry[] = [];
   const held: string[] = [];
   const replayed = new Set<number>();
-  for (const [outId, kv] of out) {
-    const jobId = field(kv, 'job') ?? '';
-    const frame = parseJson<SessionOutbound>(field(kv, 'msg'));
+  for (const { id: outId, job, msg } of out) {
+    const jobId = job ?? '';
+    const frame = parseJson<SessionOutbound>(msg);
     if (!frame || typeof frame !== 'object' || typeof frame.type !== 'string') continue;
     const index = jobs.get(jobId)?.idx ?? indexOfFrame(frame);
     // One resolution per index: a second entry could only come from a second target language of one index.
@@ -236,17 +225,15 @@ async function restoreState(
   const openRecords = [...jobs.values()].filter(
     (r) => OPEN_STATES.includes(r.state) && !replayed.has(r.idx) && !holds(r.idx),
   );
-  const owners = await Promise.all(
-    openRecords.map((r) => deps.redis.client.hmget(deps.keys.node(r.node), 'owner', 'epoch')),
-  );
+  const owners = await Promise.all(openRecords.map((r) => readNodeOwner(deps.redis, deps.keys.node(r.node))));
   const open: AdoptedJob[] = openRecords.map((record, i) => {
-    const [owner, epoch] = owners[i] ?? [];
+    const { owner, epoch } = owners[i] ?? { owner: '', epoch: 0 };
     return {
       record,
       target: {
         nodeId: record.node,
-        owner: owner ?? '',
-        epoch: Number(epoch ?? 0),
+        owner,
+        epoch,
         poolId: record.pool,
         shard: record.shard,
       },
@@ -256,27 +243,10 @@ async function restoreState(
   return { restore: { nextIndex, replay, open }, held };
 }
 
-function parseJobs(raw: Record<string, string>): Map<string, JobRecord> {
-  const jobs = new Map<string, JobRecord>();
-  for (const [id, json] of Object.entries(raw)) {
-    try {
-      jobs.set(id, parseJobRecord('resume', json));
-    } catch {
-      // A record this version cannot read is skipped rather than failing the whole resume.
-    }
-  }
-  return jobs;
-}
-
 function indexOfFrame(frame: SessionOutbound): number | undefined {
   if ('utterance_index' in frame && typeof frame.utterance_index === 'number') return frame.utterance_index;
   const details = (frame as { details?: { utterance_index?: unknown } }).details;
   return typeof details?.utterance_index === 'number' ? details.utterance_index : undefined;
-}
-
-function field(kv: string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < kv.length; i += 2) if (kv[i] === name) return kv[i + 1];
-  return undefined;
 }
 
 function parseJson<T>(text: string | undefined): T | undefined {

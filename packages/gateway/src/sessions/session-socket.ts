@@ -9,12 +9,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import { encodeSessionFrame, type SessionInbound, type SessionOutbound } from '@lingua/protocol';
+import { sessionOutFor, type SessionKeys, type SessionOut } from '@lingua/store';
 import type { GatewayContext } from '../context.js';
 import { sessionOwnershipOf, type SessionOwnership } from '../instance/ownership.js';
 import { jobServiceOf, type JobService } from '../jobs/job-service.js';
 import type { InboundGate } from '../ws/inbound-gate.js';
 import { sendJson } from '../ws/send.js';
-import { OutAcks, outAckWriterFor } from './out-acks.js';
+import { OutAcks } from './out-acks.js';
 import { PendingResume, resumeSession, type ResumeOutcome } from './resume.js';
 import { Session, type FrameError } from './session.js';
 import { initSession, type InitOutcome } from './session-init.js';
@@ -38,7 +39,8 @@ class SessionSocket {
   private traceId: string | undefined;
   private readonly ownership: SessionOwnership;
   private readonly acks: OutAcks;
-  private outKey = '';
+  private readonly out: SessionOut;
+  private sessionKeys: SessionKeys | undefined;
 
   constructor(
     private readonly ctx: GatewayContext,
@@ -47,10 +49,13 @@ class SessionSocket {
   ) {
     this.gate = ctx.newInboundGate();
     this.ownership = sessionOwnershipOf(ctx);
-    const writer = outAckWriterFor(ctx.redis.client, (err: unknown) => {
+    this.out = sessionOutFor(ctx.redis);
+    const onAckError = (err: unknown): void => {
       ctx.logger.warn({ err }, 'out entries not acknowledged; a resume may replay them');
+    };
+    this.acks = new OutAcks(ws, (ids) => {
+      if (this.sessionKeys) this.out.ack(this.sessionKeys, ids, onAckError);
     });
-    this.acks = new OutAcks(ws, (ids) => writer.delete(this.outKey, ids));
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.once('close', () => this.onClose());
   }
@@ -178,7 +183,7 @@ class SessionSocket {
       return; // the socket went away while Redis answered; nothing runs for the new session yet
     }
     this.traceId = setup.params.traceId;
-    this.outKey = this.ctx.keys.session(setup.sessionId).out;
+    this.sessionKeys = this.ctx.keys.session(setup.sessionId);
     const session = new Session(this.service.sessionServices, setup, (frame, outId) =>
       this.send(frame, outId),
     );
@@ -283,14 +288,13 @@ class SessionSocket {
    */
   private keepForResume(frame: SessionOutbound): void {
     const session = this.session;
-    if (session === undefined || this.outKey === '') return;
+    const keys = this.sessionKeys;
+    if (session === undefined || keys === undefined) return;
     if (frame.type !== 'translation_result' && frame.type !== 'missing_result') return;
     const jobId = 'job_id' in frame && typeof frame.job_id === 'string' ? frame.job_id : '';
-    this.ctx.redis.client
-      .xadd(this.outKey, 'MAXLEN', '~', 200, '*', 'job', jobId, 'msg', JSON.stringify(frame))
-      .catch((err: unknown) => {
-        this.ctx.logger.warn({ err, sessionId: session.sessionId }, 'resolution not kept for a resume');
-      });
+    this.out.append(keys, jobId, JSON.stringify(frame)).catch((err: unknown) => {
+      this.ctx.logger.warn({ err, sessionId: session.sessionId }, 'resolution not kept for a resume');
+    });
   }
 
   private sendError(err: FrameError): void {
