@@ -1,15 +1,16 @@
 -- job-transition: compare-and-set a job's state on (attempt, allowed states, node); only the winner's effects apply.
 -- KEYS[1] session           hash    session state (owner, epoch)
 -- KEYS[2] jobs              hash    jobId -> job record JSON
--- KEYS[3] out               stream  results not yet acknowledged by the client (fields: job, msg), MAXLEN ~ 200
+-- KEYS[3] out               stream  results not yet acknowledged by the client (fields: job, kind, msg), MAXLEN ~ 200
 -- ARGV[1] jobId
 -- ARGV[2] expectedAttempt   the attempt the caller acts for
 -- ARGV[3] allowedFromStates comma list of states the record must be in
 -- ARGV[4] toState           new state; DISPATCHED (re-dispatch) also sets attempt = expectedAttempt + 1
 -- ARGV[5] fenceNodeId       '' = no node fence; else the record's node must equal it
 -- ARGV[6] patchJSON         object merged into the record before state/attempt/updated_at are set ('' = none)
--- ARGV[7] outEntryJSON      '' = none; else XADD to out (job = jobId, msg = this) when the call wins
+-- ARGV[7] outEntryJSON      '' = none; else XADD to out (job = jobId, kind = ARGV[9], msg = this) when the call wins
 -- ARGV[8] now               ms since epoch (updated_at)
+-- ARGV[9] outKind           the resolution kind of the out entry (translation | missing | error)
 -- Returns: {'WON', recordJSON, sessionOwner, sessionEpoch, outId ('' if none)} | {'LOST', state, attempt} | {'GONE'}
 --- @include "json"
 local LEGAL = {
@@ -59,7 +60,7 @@ redis.call('HSET', KEYS[2], ARGV[1], json)
 
 local outId = ''
 if ARGV[7] ~= '' then
-  outId = redis.call('XADD', KEYS[3], 'MAXLEN', '~', 200, '*', 'job', ARGV[1], 'msg', ARGV[7])
+  outId = redis.call('XADD', KEYS[3], 'MAXLEN', '~', 200, '*', 'job', ARGV[1], 'kind', ARGV[9], 'msg', ARGV[7])
 end
 local sess = redis.call('HMGET', KEYS[1], 'owner', 'epoch')
 return {'WON', json, sess[1] or '', tonumber(sess[2]) or 0, outId}

@@ -4,6 +4,7 @@
  *   instances[]: id, alive, last_seen_ms, started_at, uptime_ms, nodes and sessions owned, inbox (sequence
  *   published, last delivered, backlog, probe round trip, replays, resubscribes) as of the instance's last tick.
  */
+import { listInstances, readInstanceFigures } from '@lingua/store';
 import type { ApiDeps } from './api-deps.js';
 import { json, type HttpRouter } from '../http/router.js';
 
@@ -43,19 +44,14 @@ export function addClusterApiRoutes(router: HttpRouter, ctx: ApiDeps): void {
 }
 
 export async function readInstances(ctx: Pick<ApiDeps, 'redis' | 'keys'>): Promise<InstanceView[]> {
-  const redis = ctx.redis.client;
-  const flat = await redis.zrange(ctx.keys.index().instances, '0', '-1', 'WITHSCORES');
-  const listed: [string, number][] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) listed.push([flat[i] as string, Number(flat[i + 1])]);
+  const listed = await listInstances(ctx.redis, ctx.keys.index());
   const now = Date.now();
   const views = await Promise.all(
-    listed.map(async ([id, lastSeen]): Promise<InstanceView> => {
-      const ik = ctx.keys.instance(id);
+    listed.map(async ({ id, lastSeen }): Promise<InstanceView> => {
       // One slot ({i:id}): one round trip.
-      const replies = await redis.multi().get(ik.alive).scard(ik.nodes).scard(ik.sessions).get(ik.seq).exec();
-      const at = (i: number): unknown => replies?.[i]?.[1] ?? null;
-      const info = parseInfo(at(0));
-      const published = Number(at(3) ?? 0);
+      const figures = await readInstanceFigures(ctx.redis, ctx.keys.instance(id));
+      const info = parseInfo(figures.alive);
+      const published = figures.published;
       const inbox = info?.inbox;
       const delivered = typeof inbox?.last_seq === 'number' ? inbox.last_seq : null;
       const startedAt = typeof info?.started_at === 'number' ? info.started_at : null;
@@ -65,8 +61,8 @@ export async function readInstances(ctx: Pick<ApiDeps, 'redis' | 'keys'>): Promi
         last_seen_ms: lastSeen,
         started_at: startedAt,
         uptime_ms: startedAt === null || info === undefined ? null : now - startedAt,
-        nodes_owned: Number(at(1) ?? 0),
-        sessions_owned: Number(at(2) ?? 0),
+        nodes_owned: figures.nodes,
+        sessions_owned: figures.sessions,
         inbox: {
           published,
           delivered,

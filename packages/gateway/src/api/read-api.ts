@@ -6,8 +6,9 @@
  *   GET /api/v1/pools          pools with their shards and member counts
  *   GET /api/v1/lang-index     `src:tgt` / `*:tgt` → poolIds
  */
+import { listIndexShards } from '@lingua/store';
 import type { ApiDeps } from './api-deps.js';
-import { parseShardField, readIndexSnapshot } from '../cache/index-snapshot.js';
+import { readIndexSnapshot } from '../cache/index-snapshot.js';
 import { json, type HttpRouter } from '../http/router.js';
 import { readNodeIdentity, readShardNodes, type NodeView } from './node-view.js';
 
@@ -33,8 +34,7 @@ export function addReadApiRoutes(router: HttpRouter, ctx: ApiDeps): void {
   });
 
   router.get('/api/v1/nodes', async () => {
-    const shardFields = await ctx.redis.client.hkeys(ctx.keys.index().shards);
-    const shards = shardFields.map(parseShardField).filter((s) => s !== undefined);
+    const shards = await listIndexShards(ctx.redis, ctx.keys.index());
     const now = Date.now();
     const lists = await Promise.all(
       shards.map((s) => readShardNodes(ctx.redis, ctx.keys, s.poolId, s.shard, ttl, now)),

@@ -10,6 +10,8 @@
 import {
   createMaintenanceQueue,
   createMaintenanceWorker,
+  hasPresence,
+  listInstances,
   takeoverJobId,
   type MaintenanceQueue,
   type MaintenanceWorker,
@@ -78,15 +80,10 @@ export async function startMaintenance(ctx: MaintenanceDeps, opts: MaintenanceOp
 export async function findDeadInstances(
   ctx: Pick<MaintenanceDeps, 'redis' | 'keys' | 'instanceId'>,
 ): Promise<{ id: string; lastSeen: number }[]> {
-  const flat = await ctx.redis.client.zrange(ctx.keys.index().instances, '0', '-1', 'WITHSCORES');
-  const listed: { id: string; lastSeen: number }[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    const id = flat[i] as string;
-    if (id !== ctx.instanceId) listed.push({ id, lastSeen: Number(flat[i + 1]) });
-  }
+  const listed = (await listInstances(ctx.redis, ctx.keys.index())).filter((l) => l.id !== ctx.instanceId);
   // One slot per instance: separate commands (a Cluster client pipelines them per node).
-  const alive = await Promise.all(listed.map((l) => ctx.redis.client.exists(ctx.keys.instance(l.id).alive)));
-  return listed.filter((_, i) => alive[i] === 0);
+  const alive = await Promise.all(listed.map((l) => hasPresence(ctx.redis, ctx.keys.instance(l.id))));
+  return listed.filter((_, i) => !alive[i]);
 }
 
 async function enqueue(queue: MaintenanceQueue, instanceId: string, lastSeen: number): Promise<void> {

@@ -6,7 +6,13 @@
  * before touching anything.
  */
 import type { Logger } from 'pino';
-import type { KeySchema, RedisConnection } from '@lingua/store';
+import {
+  addOwnedSession,
+  removeOwnedSession,
+  type InstanceKeys,
+  type KeySchema,
+  type RedisConnection,
+} from '@lingua/store';
 
 export interface OwnershipDeps {
   readonly redis: RedisConnection;
@@ -16,15 +22,15 @@ export interface OwnershipDeps {
 }
 
 export class SessionOwnership {
-  private readonly key: string;
+  private readonly keys: InstanceKeys;
 
   constructor(private readonly ctx: OwnershipDeps) {
-    this.key = ctx.keys.instance(ctx.instanceId).sessions;
+    this.keys = ctx.keys.instance(ctx.instanceId);
   }
 
   /** Before the session's ack: a takeover of this instance must find the session. */
   async own(sessionId: string): Promise<void> {
-    await this.ctx.redis.client.sadd(this.key, sessionId);
+    await addOwnedSession(this.ctx.redis, this.keys, sessionId);
   }
 
   /**
@@ -32,7 +38,7 @@ export class SessionOwnership {
    * this instance (a resume onto the same instance re-adds it anyway). Never throws.
    */
   release(sessionId: string): void {
-    this.ctx.redis.client.srem(this.key, sessionId).catch((err: unknown) => {
+    removeOwnedSession(this.ctx.redis, this.keys, sessionId).catch((err: unknown) => {
       this.ctx.logger.warn({ err, sessionId }, 'session ownership entry not removed; takeover skips it');
     });
   }

@@ -6,7 +6,7 @@
  * figures), so every instance can describe every other one without asking it.
  */
 import type { Logger } from 'pino';
-import type { KeySchema, RedisConnection } from '@lingua/store';
+import { deletePresence, writePresence, type KeySchema, type RedisConnection } from '@lingua/store';
 
 /** What an instance publishes about itself in `{i}:alive`. */
 export interface PresenceInfo {
@@ -63,7 +63,7 @@ export class Presence {
     clearTimeout(this.timer);
     await this.refreshing?.catch(() => undefined);
     try {
-      await this.opts.redis.client.del(this.opts.keys.instance(this.opts.instanceId).alive);
+      await deletePresence(this.opts.redis, this.opts.keys.instance(this.opts.instanceId));
     } catch (err) {
       this.opts.logger.warn({ err }, 'presence: could not remove the alive key; it expires by TTL');
     }
@@ -88,10 +88,12 @@ export class Presence {
       pid: process.pid,
     };
     // Two slots ({i:id} and {idx}): two commands. SET … GET tells whether the key had lapsed meanwhile.
-    const [previous] = await Promise.all([
-      redis.client.set(keys.instance(instanceId).alive, JSON.stringify(info), 'PX', this.ttlMs, 'GET'),
-      redis.client.zadd(keys.index().instances, now, instanceId),
-    ]);
+    const previous = await writePresence(redis, keys, {
+      instanceId,
+      value: JSON.stringify(info),
+      ttlMs: this.ttlMs,
+      now,
+    });
     // The first write finds no key by design; a later one only if refreshes stalled for a whole TTL.
     if (previous === null && this.writes > 0) {
       this.opts.logger.error(

@@ -9,9 +9,21 @@
  * - its inbox keys and ownership lists are deleted and it leaves `{idx}:instances`.
  */
 import type { SessionOutbound } from '@lingua/protocol';
-import { jobTransition, nodeRelease, parseJobRecord, reserveRelease, type JobRecord } from '@lingua/store';
 import type { Logger } from 'pino';
-import type { RedisConnection } from '@lingua/store';
+import {
+  forgetInstance,
+  hasPresence,
+  jobTransition,
+  listOwned,
+  nodeRelease,
+  readNodeHolder,
+  readNodeOwner,
+  readSessionJobs,
+  readSessionOwner,
+  readSessionOwnerAndTrace,
+  reserveRelease,
+  type RedisConnection,
+} from '@lingua/store';
 import type { ReservationRef } from '../jobs/job-events.js';
 import type { PlacementDeps } from '../nodes/node-deps.js';
 import type { NodeJobSide } from '../nodes/node-socket.js';
@@ -47,10 +59,9 @@ export async function takeOverInstance(ctx: TakeoverDeps, deadId: string): Promi
   const report: TakeoverReport = { nodesRemoved: 0, nodesLeft: 0, sessionsResolved: 0, jobsResolved: 0 };
   if (deadId === ctx.instanceId) return { ...report, skipped: 'self' };
   const ik = ctx.keys.instance(deadId);
-  const redis = ctx.redis.client;
-  if ((await redis.exists(ik.alive)) === 1) return { ...report, skipped: 'alive' };
+  if (await hasPresence(ctx.redis, ik)) return { ...report, skipped: 'alive' };
 
-  const [nodeIds, sessionIds] = await Promise.all([redis.smembers(ik.nodes), redis.smembers(ik.sessions)]);
+  const { nodes: nodeIds, sessions: sessionIds } = await listOwned(ctx.redis, ik);
   await eachLimited(nodeIds, async (nodeId) => {
     if (await releaseNode(ctx, deadId, nodeId)) report.nodesRemoved++;
     else report.nodesLeft++;
@@ -61,10 +72,7 @@ export async function takeOverInstance(ctx: TakeoverDeps, deadId: string): Promi
     report.jobsResolved += Math.max(0, resolved);
   });
   // Only after everything above succeeded (a failure makes BullMQ retry the whole, idempotent, takeover).
-  await Promise.all([
-    redis.del(ik.seq, ik.log, ik.nodes, ik.sessions),
-    redis.zrem(ctx.keys.index().instances, deadId),
-  ]);
+  await forgetInstance(ctx.redis, ctx.keys, deadId);
   ctx.logger.info({ deadId, ...report }, 'instance taken over');
   return report;
 }
@@ -72,18 +80,12 @@ export async function takeOverInstance(ctx: TakeoverDeps, deadId: string): Promi
 /** true when the registration was still the dead instance's and is now gone. */
 async function releaseNode(ctx: TakeoverDeps, deadId: string, nodeId: string): Promise<boolean> {
   const nodeKey = ctx.keys.node(nodeId);
-  const [owner, epochText, pool, shardText] = await ctx.redis.client.hmget(
-    nodeKey,
-    'owner',
-    'epoch',
-    'pool',
-    'shard',
-  );
-  if (owner !== deadId) return false;
-  const epoch = Number(epochText);
-  const shard = Number(shardText);
+  const holder = await readNodeHolder(ctx.redis, nodeKey);
+  if (holder.owner !== deadId) return false;
+  const epoch = holder.epoch ?? 0;
+  const { pool, shard } = holder;
   const now = Date.now();
-  if (pool && Number.isInteger(shard) && shard >= 0) {
+  if (pool && shard !== undefined && Number.isInteger(shard) && shard >= 0) {
     const removal = await removeNode(ctx, { nodeId, epoch, at: { poolId: pool, shard }, now });
     if (!removal.removed && removal.reason === 'stale') return false; // a newer registration sits there
     if (removal.removed) {
@@ -105,9 +107,7 @@ async function liveSessionsOnly(
   refs: ReservationRef[],
 ): Promise<ReservationRef[]> {
   const ids = [...new Set(refs.map((r) => r.sessionId))];
-  const owners = await Promise.all(
-    ids.map((id) => ctx.redis.client.hget(ctx.keys.session(id).session, 'owner')),
-  );
+  const owners = await Promise.all(ids.map((id) => readSessionOwner(ctx.redis, ctx.keys.session(id))));
   const dead = new Set(ids.filter((_, i) => owners[i] === deadId));
   return refs.filter((r) => !dead.has(r.sessionId));
 }
@@ -115,17 +115,11 @@ async function liveSessionsOnly(
 /** Number of jobs resolved, or -1 when the session is not the dead instance's any more. */
 async function resolveSession(ctx: TakeoverDeps, deadId: string, sessionId: string): Promise<number> {
   const sk = ctx.keys.session(sessionId);
-  const [owner, trace] = await ctx.redis.client.hmget(sk.session, 'owner', 'trace_id');
+  const { owner, traceId: trace } = await readSessionOwnerAndTrace(ctx.redis, sk);
   if (owner !== deadId) return -1;
-  const raw = await ctx.redis.client.hgetall(sk.jobs);
+  const jobs = await readSessionJobs(ctx.redis, sk);
   let resolved = 0;
-  for (const json of Object.values(raw)) {
-    let rec: JobRecord;
-    try {
-      rec = parseJobRecord('takeover', json);
-    } catch {
-      continue;
-    }
+  for (const rec of jobs.values()) {
     if (!OPEN_STATES.includes(rec.state)) continue;
     const now = Date.now();
     const missing: SessionOutbound = {
@@ -142,7 +136,7 @@ async function resolveSession(ctx: TakeoverDeps, deadId: string, sessionId: stri
       from: OPEN_STATES,
       to: 'CANCELLED',
       patch: { end_reason: INSTANCE_LOST },
-      outEntry: JSON.stringify(missing),
+      out: { msg: JSON.stringify(missing), kind: 'missing' },
       now,
     });
     if (t.status !== 'WON') continue;
@@ -162,10 +156,10 @@ async function resolveSession(ctx: TakeoverDeps, deadId: string, sessionId: stri
 
 /** Best effort: the node stops working on a job nobody waits for. */
 async function cancelAtNode(ctx: TakeoverDeps, nodeId: string, jobId: string): Promise<void> {
-  const [owner, epoch] = await ctx.redis.client.hmget(ctx.keys.node(nodeId), 'owner', 'epoch');
+  const { owner, epoch } = await readNodeOwner(ctx.redis, ctx.keys.node(nodeId));
   if (!owner) return;
   await ctx.router.deliverToNode(
-    { nodeId, owner, epoch: Number(epoch) },
+    { nodeId, owner, epoch },
     { type: 'job_cancel', job_id: jobId, reason: 'session owner lost' },
   );
 }

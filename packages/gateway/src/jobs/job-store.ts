@@ -54,8 +54,8 @@ export interface JobTransitionArgs {
   to: JobState;
   fenceNodeId?: string;
   patch?: Record<string, unknown>;
-  /** Appended to `{s}:out` when the call wins (replay on resume). */
-  outEntry?: string;
+  /** Appended to `{s}:out` when the call wins (replay on resume): the resolving frame and its kind. */
+  out?: { msg: string; kind: string };
   now: number;
 }
 
@@ -141,7 +141,7 @@ export class JobStore {
       to: a.to,
       ...(a.fenceNodeId === undefined ? {} : { node: a.fenceNodeId }),
       ...(a.patch === undefined ? {} : { patch: a.patch }),
-      ...(a.outEntry === undefined ? {} : { outEntry: a.outEntry }),
+      ...(a.out === undefined ? {} : { out: a.out }),
       now: a.now,
     });
     if (r.status !== 'WON') return r;

@@ -127,7 +127,7 @@ export class NodeResults {
       to: resolution.kind === 'error' ? 'FAILED' : 'COMPLETED',
       fenceNodeId: node.nodeId,
       patch: { result: resolution.kind, ...(resolution.reason ? { result_reason: resolution.reason } : {}) },
-      outEntry: outEntryOf(resolution),
+      out: { msg: outEntryOf(resolution), kind: resolution.kind },
       now: receivedAt,
     });
     if (t.status !== 'WON') {

@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { NodeHeartbeat, NodeStatusValue } from '@lingua/protocol';
-import { nodeClaim, nodeHeartbeat, type NodeUsage } from '@lingua/store';
+import { nodeClaim, nodeHeartbeat, recordNodePlacement, type NodeUsage } from '@lingua/store';
 import { isHealthy, placementOf, runningServices, type Placement } from './capability.js';
 import type { NodeSocketHandle } from './node-registration.js';
 import { placeNode, removeNode, type PlacementRecord } from './node-placement.js';
@@ -127,7 +127,7 @@ async function moveNode(conn: NodeSocketHandle, next: Placement, msg: NodeHeartb
     now,
   });
   if (!placed.ok) return false;
-  await ctx.redis.client.hset(ctx.keys.node(reg.nodeId), 'pool', next.poolId, 'shard', placed.shard);
+  await recordNodePlacement(ctx.redis, ctx.keys.node(reg.nodeId), { pool: next.poolId, shard: placed.shard });
   ctx.logger.info(
     { nodeId: reg.nodeId, from: reg.placement.poolId, to: next.poolId, shard: placed.shard },
     'node moved to another pool',
@@ -167,15 +167,11 @@ async function placeAgain(conn: NodeSocketHandle, msg: NodeHeartbeat): Promise<b
     now: Date.now(),
   });
   if (!placed.ok) return false;
-  await ctx.redis.client.hset(
-    nodeKey,
-    'pool',
-    reg.placement.poolId,
-    'shard',
-    placed.shard,
-    'peer',
-    conn.peer,
-  );
+  await recordNodePlacement(ctx.redis, nodeKey, {
+    pool: reg.placement.poolId,
+    shard: placed.shard,
+    peer: conn.peer,
+  });
   reg.shard = placed.shard;
   conn.setStatus('registering', STATUS_REASON.registering ?? 'registering');
   ctx.logger.info({ nodeId: reg.nodeId, epoch: reg.epoch }, 'node placed again after its record expired');

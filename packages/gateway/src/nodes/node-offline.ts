@@ -3,7 +3,7 @@
  * late close of an old socket finds a newer epoch (STALE) or no record (GONE) and removes nothing — release its
  * index slot, clear its owner, and hand its live reservations to the job side so those jobs fail over now.
  */
-import { nodeRelease } from '@lingua/store';
+import { nodeRelease, removeOwnedNode } from '@lingua/store';
 import type { NodeDeps } from './node-deps.js';
 import type { NodeSocketHandle } from './node-registration.js';
 import { parseReservations, removeNode } from './node-placement.js';
@@ -39,7 +39,7 @@ export async function unregisterNode(
     // GONE (swept while silent) still clears the owner, fenced by the same epoch.
     await Promise.all([
       nodeRelease(ctx.scripts, ctx.keys.node(reg.nodeId), { epoch: reg.epoch, now }),
-      ctx.redis.client.srem(ctx.keys.instance(ctx.instanceId).nodes, reg.nodeId),
+      removeOwnedNode(ctx.redis, ctx.keys.instance(ctx.instanceId), reg.nodeId),
     ]);
     ctx.metrics.nodes.offline.inc({ reason });
     ctx.logger.debug({ nodeId: reg.nodeId, epoch: reg.epoch, reason }, 'node offline');

@@ -11,7 +11,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { CAPABILITY_SCHEMA_VERSION, type NodeRegister } from '@lingua/protocol';
-import { nodeClaim, type NodeClaimResult, type Reservation } from '@lingua/store';
+import {
+  addOwnedNode,
+  nodeClaim,
+  readNodeHeartbeat,
+  readNodeHolder,
+  recordNodePlacement,
+  type NodeClaimResult,
+  type NodeHolder,
+  type Reservation,
+} from '@lingua/store';
 import type { NodeDeps } from './node-deps.js';
 import { placementOf, runningServices, type Placement } from './capability.js';
 import type { NodeRegistration, NodeSocketHandle, RecordBase } from './node-registration.js';
@@ -82,14 +91,14 @@ async function claimAndPlace(
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
     const now = Date.now();
     // An id issued just now cannot have a holder: skip the read (one round trip less per new node).
-    const [owner, epoch, tokenHash, pool, shard, peer] = msg.node_id
-      ? await ctx.redis.client.hmget(nodeKey, 'owner', 'epoch', 'token_hash', 'pool', 'shard', 'peer')
-      : [null, null, null, null, null, null];
+    const { owner, epoch, tokenHash, pool, shard, peer }: Partial<NodeHolder> = msg.node_id
+      ? await readNodeHolder(ctx.redis, nodeKey)
+      : {};
     const holder = await holderState(ctx, conn, nodeId, {
       owner: owner ?? '',
-      epoch: Number(epoch ?? 0),
+      epoch: epoch ?? 0,
       pool: pool ?? '',
-      shard: Number(shard ?? -1),
+      shard: shard ?? -1,
       peer: peer ?? '',
       now,
     });
@@ -98,7 +107,7 @@ async function claimAndPlace(
       nodeId,
       instanceId: ctx.instanceId,
       now,
-      ...(epoch === null ? {} : { expectedEpoch: Number(epoch) }),
+      ...(epoch === undefined ? {} : { expectedEpoch: epoch }),
       holderLive: holder.live,
       ...(msg.node_token ? { tokenHash: sha256(msg.node_token) } : {}),
       samePeer: holder.samePeer,
@@ -195,8 +204,8 @@ async function claimAndPlace(
   // Bookkeeping for takeovers and the instance's ownership set: sent now, awaited after the ack (the node is
   // placed already; nothing the node can do next depends on these two writes).
   const bookkeeping = Promise.all([
-    ctx.redis.client.hset(nodeKey, 'pool', placement.poolId, 'shard', placed.shard, 'peer', conn.peer),
-    ctx.redis.client.sadd(ctx.keys.instance(ctx.instanceId).nodes, nodeId),
+    recordNodePlacement(ctx.redis, nodeKey, { pool: placement.poolId, shard: placed.shard, peer: conn.peer }),
+    addOwnedNode(ctx.redis, ctx.keys.instance(ctx.instanceId), nodeId),
   ]);
 
   // If the socket closed meanwhile, its close handler is queued behind us and undoes all of this.
@@ -264,8 +273,8 @@ async function holderState(
     return { live: alive, samePeer: false };
   }
   if (h.pool === '' || h.shard < 0) return { live: false, samePeer };
-  const last = await ctx.redis.client.zscore(ctx.keys.shard(h.pool, h.shard).hb, nodeId);
-  const live = last !== null && Number(last) >= h.now - ctx.config.nodeLivenessTtlMs;
+  const last = await readNodeHeartbeat(ctx.redis, ctx.keys.shard(h.pool, h.shard), nodeId);
+  const live = last !== undefined && last >= h.now - ctx.config.nodeLivenessTtlMs;
   return { live, samePeer };
 }
 

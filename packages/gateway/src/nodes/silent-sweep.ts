@@ -4,7 +4,7 @@
  * read just before, so a node that re-registered meanwhile is left alone), their index slots released, their
  * owners cleared and their reservations failed over. The same pass refreshes the index cache's free-slot hints.
  */
-import { nodeRelease, shardCensus } from '@lingua/store';
+import { nodeRelease, readShardNodeRecord, removeOwnedNode, shardCensus } from '@lingua/store';
 import type { NodeDeps } from './node-deps.js';
 import { parseReservations, removeNode, type ShardRef } from './node-placement.js';
 
@@ -76,14 +76,8 @@ export class SilentNodeSweep {
 
     let removed = 0;
     for (const nodeId of silent) {
-      const raw = await ctx.redis.client.hget(k.info, nodeId);
-      if (raw === null) continue;
-      let rec: { epoch?: unknown; owner?: unknown };
-      try {
-        rec = JSON.parse(raw) as { epoch?: unknown; owner?: unknown };
-      } catch {
-        rec = {};
-      }
+      const rec = await readShardNodeRecord(ctx.redis, k, nodeId);
+      if (rec === undefined) continue;
       const epoch = Number(rec.epoch);
       const removal = await removeNode(ctx, { nodeId, epoch: Number.isFinite(epoch) ? epoch : '*', at, now });
       if (!removal.removed) continue;
@@ -95,7 +89,7 @@ export class SilentNodeSweep {
       const owner = typeof rec.owner === 'string' && rec.owner !== '' ? rec.owner : undefined;
       await Promise.all([
         Number.isFinite(epoch) ? nodeRelease(ctx.scripts, ctx.keys.node(nodeId), { epoch, now }) : undefined,
-        owner ? ctx.redis.client.srem(ctx.keys.instance(owner).nodes, nodeId) : undefined,
+        owner ? removeOwnedNode(ctx.redis, ctx.keys.instance(owner), nodeId) : undefined,
       ]);
     }
     return removed;

@@ -5,7 +5,9 @@
  */
 import type { Logger } from 'pino';
 import {
-  parseJobRecord,
+  readJobRecord,
+  readSessionOwner,
+  removeOwnedNode,
   reserveRelease,
   type Inbox,
   type KeySchema,
@@ -37,12 +39,10 @@ export function createInstanceRouter(deps: InstanceRouterDeps): ClusterRouter {
     publish: (target, payload) => deps.inbox.publish(target, payload),
     nodes: deps.nodes,
     sessions: deps.sessions,
-    sessionOwner: async (sessionId) =>
-      (await redis.client.hget(keys.session(sessionId).session, 'owner')) ?? undefined,
+    sessionOwner: (sessionId) => readSessionOwner(redis, keys.session(sessionId)),
     releaseBounced: async (b) => {
-      const json = await redis.client.hget(keys.session(b.sessionId).jobs, b.jobId);
-      if (json === null) return;
-      const rec = parseJobRecord('job record', json);
+      const rec = await readJobRecord(redis, keys.session(b.sessionId), b.jobId);
+      if (rec === undefined) return;
       if (rec.attempt !== b.attempt || rec.node !== b.nodeId) return;
       await reserveRelease(scripts, keys.shard(rec.pool, rec.shard), b);
     },
@@ -52,7 +52,7 @@ export function createInstanceRouter(deps: InstanceRouterDeps): ClusterRouter {
         return;
       }
       // The newer registration listed the node under its own instance; the fenced socket's close removes nothing.
-      redis.client.srem(keys.instance(deps.instanceId).nodes, id).catch((err: unknown) => {
+      removeOwnedNode(redis, keys.instance(deps.instanceId), id).catch((err: unknown) => {
         logger.warn({ err, nodeId: id }, 'fenced node left in the ownership list; takeover skips it');
       });
     },

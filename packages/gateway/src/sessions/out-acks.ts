@@ -2,7 +2,8 @@
  * Acknowledging `{s}:out` entries (results kept for a resume) once the client has them. The session protocol has
  * no client acks, so the WebSocket itself serves: a ping follows the frames on the same ordered stream, and its
  * pong proves the client's socket read everything before it. Only then are the entries deleted (XDEL). A
- * connection that dies earlier leaves them in place and a resume replays them.
+ * connection that dies earlier leaves them in place and a resume replays them. The deletes themselves are batched
+ * by the store (`SessionOut.ack`).
  *
  * Every frame written in one synchronous burst, and the ping that follows any of them that carries an entry, leave
  * in one write (the socket is held corked until the burst ends, ws/send.ts `holdBurst`): the client reads them
@@ -10,7 +11,6 @@
  * but) never replayed, and one it did not read always is. The cork also spares a syscall per frame (a result is
  * three frames: ASR_FINAL, NMT_DONE, translation_result), which on a busy instance is a fifth of its CPU.
  */
-import type { Cluster, Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import { holdBurst } from '../ws/send.js';
 
@@ -66,53 +66,4 @@ export class OutAcks {
     this.awaiting.delete(token);
     this.ack(ids);
   }
-}
-
-/**
- * Deletes acknowledged `{s}:out` entries for every session of the process, one pipeline per event-loop turn on a
- * standalone Redis (pongs of many sessions arrive in one turn under load: one write instead of one per session).
- * A Cluster client cannot pipeline keys of different slots, so there each session's XDEL goes on its own.
- */
-export class OutAckWriter {
-  private queued = new Map<string, string[]>();
-  private scheduled = false;
-
-  constructor(
-    private readonly client: Redis | Cluster,
-    private readonly onError: (err: unknown) => void,
-  ) {}
-
-  delete(outKey: string, ids: readonly string[]): void {
-    const list = this.queued.get(outKey);
-    if (list) list.push(...ids);
-    else this.queued.set(outKey, [...ids]);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
-  }
-
-  private flush(): void {
-    this.scheduled = false;
-    const batch = this.queued;
-    this.queued = new Map();
-    if (batch.size === 0) return;
-    if (this.client.isCluster || batch.size === 1) {
-      for (const [key, ids] of batch) this.client.xdel(key, ...ids).catch(this.onError);
-      return;
-    }
-    const pipeline = this.client.pipeline();
-    for (const [key, ids] of batch) pipeline.xdel(key, ...ids);
-    pipeline.exec().then((replies) => {
-      for (const [err] of replies ?? []) if (err) this.onError(err);
-    }, this.onError);
-  }
-}
-
-const writers = new WeakMap<object, OutAckWriter>();
-
-/** The process's writer for one Redis client. */
-export function outAckWriterFor(client: Redis | Cluster, onError: (err: unknown) => void): OutAckWriter {
-  let w = writers.get(client);
-  if (!w) writers.set(client, (w = new OutAckWriter(client, onError)));
-  return w;
 }

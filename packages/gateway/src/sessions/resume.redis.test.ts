@@ -65,6 +65,27 @@ forEachTopology('session resume', (target) => {
     expect(r.all(['missing_result', 'translation_result'])).toHaveLength(1);
   });
 
+  it('a replayed resolution keeps the kind it was made with, not one guessed from its frame', async () => {
+    const { c, token } = await session(a);
+    c.ws.terminate();
+    // A node failure resolves as error + missing_result: the frame kept is the missing_result, the kind is error.
+    const frame = {
+      type: 'missing_result',
+      session_id: c.sessionId,
+      utterance_index: 0,
+      reason: 'job_failed',
+      created_at_ms: Date.now(),
+    };
+    const out = a.parts.keys.session(c.sessionId).out;
+    await a.parts.redis.client.xadd(out, '*', 'job', '', 'kind', 'error', 'msg', JSON.stringify(frame));
+    const errorsBefore = await b.metricSum('lingua_resolutions_total{kind="error"');
+    const r = await TestClient.connect(b.wsUrl('/ws/session'));
+    open.push(r);
+    await r.init({ audio_format: 'pcm16', resume: { session_id: c.sessionId, token } });
+    expect(await r.next('missing_result')).toMatchObject({ utterance_index: 0, reason: 'job_failed' });
+    expect(await b.metricSum('lingua_resolutions_total{kind="error"')).toBe(errorsBefore + 1);
+  });
+
   it('resolutions at or below resume.received_through are deleted, not replayed', async () => {
     const { c, token } = await session(a);
     c.send(utteranceFrame(c.sessionId, 0));

@@ -28,15 +28,19 @@ import {
   type SessionOutbound,
 } from '@lingua/protocol';
 import {
-  parseJobRecord,
+  readNodeOwner,
+  readSessionSnapshot,
   sessionClaim,
   type JobRecord,
   type KeySchema,
+  type OutEntry,
   type RedisConnection,
   type ScriptRunner,
+  type SessionOut,
 } from '@lingua/store';
 import type { SessionJobEvent } from '../jobs/job-events.js';
 import { OPEN_STATES } from '../jobs/job-record.js';
+import type { ResolutionKind } from '../jobs/resolution.js';
 import type { AdoptedJob, ReplayEntry, SessionRestore } from './session-restore.js';
 import type { FrameError, SessionSetup } from './session-setup.js';
 import type { SessionEndpoint } from './session-registry.js';
@@ -45,6 +49,7 @@ export interface ResumeDeps {
   scripts: ScriptRunner;
   redis: RedisConnection;
   keys: KeySchema;
+  out: SessionOut;
   instanceId: string;
   now: () => number;
 }
@@ -85,26 +90,12 @@ export async function resumeSession(
     };
   }
 
-  const replies = await deps.redis.client
-    .multi()
-    .hgetall(sk.session)
-    .hgetall(sk.jobs)
-    .xrange(sk.out, '-', '+')
-    .exec();
-  if (!replies) throw new Error('resume: session read aborted');
-  const value = <T>(i: number): T => {
-    const entry = replies[i];
-    if (!entry || entry[0]) throw entry?.[0] ?? new Error(`resume: missing reply ${i}`);
-    return entry[1] as T;
-  };
-  const fields = value<Record<string, string>>(0);
-  const jobs = parseJobs(value<Record<string, string>>(1));
-  const out = value<[string, string[]][]>(2);
+  const { fields, jobs, out } = await readSessionSnapshot(deps.redis, sk);
 
   const setup = setupFromStored(sessionId, claim.epoch, fields, msg);
   const { restore, held } = await restoreState(deps, fields, jobs, out, msg.resume.received_through);
   // What the client says it holds is acknowledged now, whatever became of the pong that would have said so.
-  if (held.length > 0) await deps.redis.client.xdel(sk.out, ...held);
+  if (held.length > 0) await deps.out.remove(sk, held);
   const ack: SessionInitAck = {
     type: 'session_init_ack',
     session_id: sessionId,
@@ -184,7 +175,7 @@ async function restoreState(
   deps: ResumeDeps,
   fields: Record<string, string>,
   jobs: Map<string, JobRecord>,
-  out: [string, string[]][],
+  out: OutEntry[],
   receivedThrough: number | undefined,
 ): Promise<{ restore: SessionRestore; held: string[] }> {
   const holds = (index: number): boolean => receivedThrough !== undefined && index <= receivedThrough;
@@ -194,10 +185,11 @@ async function restoreState(
   const replay: ReplayEntry[] = [];
   const held: string[] = [];
   const replayed = new Set<number>();
-  for (const [outId, kv] of out) {
-    const jobId = field(kv, 'job') ?? '';
-    const frame = parseJson<SessionOutbound>(field(kv, 'msg'));
+  for (const { id: outId, job, kind, msg } of out) {
+    const jobId = job ?? '';
+    const frame = parseJson<SessionOutbound>(msg);
     if (!frame || typeof frame !== 'object' || typeof frame.type !== 'string') continue;
+    if (!isResolutionKind(kind)) continue;
     const index = jobs.get(jobId)?.idx ?? indexOfFrame(frame);
     // One resolution per index: a second entry could only come from a second target language of one index.
     if (index === undefined || replayed.has(index)) continue;
@@ -207,7 +199,7 @@ async function restoreState(
       held.push(outId);
       continue;
     }
-    replay.push({ index, jobId, frame, outId });
+    replay.push({ index, jobId, kind, frame, outId });
   }
   replay.sort((a, b) => a.index - b.index);
 
@@ -215,17 +207,15 @@ async function restoreState(
   const openRecords = [...jobs.values()].filter(
     (r) => OPEN_STATES.includes(r.state) && !replayed.has(r.idx) && !holds(r.idx),
   );
-  const owners = await Promise.all(
-    openRecords.map((r) => deps.redis.client.hmget(deps.keys.node(r.node), 'owner', 'epoch')),
-  );
+  const owners = await Promise.all(openRecords.map((r) => readNodeOwner(deps.redis, deps.keys.node(r.node))));
   const open: AdoptedJob[] = openRecords.map((record, i) => {
-    const [owner, epoch] = owners[i] ?? [];
+    const { owner, epoch } = owners[i] ?? { owner: '', epoch: 0 };
     return {
       record,
       target: {
         nodeId: record.node,
-        owner: owner ?? '',
-        epoch: Number(epoch ?? 0),
+        owner,
+        epoch,
         poolId: record.pool,
         shard: record.shard,
       },
@@ -235,27 +225,16 @@ async function restoreState(
   return { restore: { nextIndex, replay, open }, held };
 }
 
-function parseJobs(raw: Record<string, string>): Map<string, JobRecord> {
-  const jobs = new Map<string, JobRecord>();
-  for (const [id, json] of Object.entries(raw)) {
-    try {
-      jobs.set(id, parseJobRecord('resume', json));
-    } catch {
-      // A record this version cannot read is skipped rather than failing the whole resume.
-    }
-  }
-  return jobs;
+const RESOLUTION_KINDS: readonly string[] = ['translation', 'missing', 'error'] satisfies ResolutionKind[];
+
+function isResolutionKind(kind: string | undefined): kind is ResolutionKind {
+  return kind !== undefined && RESOLUTION_KINDS.includes(kind);
 }
 
 function indexOfFrame(frame: SessionOutbound): number | undefined {
   if ('utterance_index' in frame && typeof frame.utterance_index === 'number') return frame.utterance_index;
   const details = (frame as { details?: { utterance_index?: unknown } }).details;
   return typeof details?.utterance_index === 'number' ? details.utterance_index : undefined;
-}
-
-function field(kv: string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < kv.length; i += 2) if (kv[i] === name) return kv[i + 1];
-  return undefined;
 }
 
 function parseJson<T>(text: string | undefined): T | undefined {

@@ -5,11 +5,15 @@
 import type { SessionOutbound } from '@lingua/protocol';
 import type { JobRecord } from '@lingua/store';
 import type { NodeTarget } from '../jobs/dispatcher.js';
+import type { ResolutionKind } from '../jobs/resolution.js';
 
 /** A settled resolution the client has not acknowledged: replayed in utterance order. */
 export interface ReplayEntry {
   index: number;
   jobId: string;
+  /** What the resolution was when it was made (kept beside the frame in `{s}:out`). */
+  kind: ResolutionKind;
+  /** The frame that resolves the index. */
   frame: SessionOutbound;
   /** `{s}:out` entry id, acknowledged (deleted) once the client has the frame. */
   outId: string;

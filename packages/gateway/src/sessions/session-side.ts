@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { Decoders } from '@lingua/protocol';
-import type { KeySchema, RedisConnection, ScriptRunner } from '@lingua/store';
+import type { KeySchema, RedisConnection, ScriptRunner, SessionOut } from '@lingua/store';
 import type { SessionOwnership } from '../instance/ownership.js';
 import type { SessionJobsDeps } from '../jobs/session-jobs.js';
 import type { Metrics } from '../metrics.js';
@@ -27,6 +27,8 @@ export interface SessionSideDeps {
   readonly redis: RedisConnection;
   readonly scripts: ScriptRunner;
   readonly keys: KeySchema;
+  /** The `{s}:out` streams: resolutions kept for a resume, acknowledged in batches. */
+  readonly out: SessionOut;
   /** This instance's live sessions (the router delivers job events through it). */
   readonly registry: SessionRegistry;
   readonly ownership: SessionOwnership;

@@ -8,12 +8,13 @@
  */
 import type { RawData, WebSocket } from 'ws';
 import { encodeSessionFrame, type SessionInbound, type SessionOutbound } from '@lingua/protocol';
+import type { SessionKeys, SessionOut } from '@lingua/store';
 import type { SessionOwnership } from '../instance/ownership.js';
 import type { InboundGate } from '../ws/inbound-gate.js';
 import { sendJson } from '../ws/send.js';
-import { OutAcks, outAckWriterFor } from './out-acks.js';
+import { OutAcks } from './out-acks.js';
 import { PendingResume, resumeSession, type ResumeOutcome } from './resume.js';
-import { Session } from './session.js';
+import { Session, type ResolvedFrame } from './session.js';
 import type { FrameError } from './session-setup.js';
 import { initSession, type InitOutcome } from './session-init.js';
 import type { SessionEndpoint } from './session-registry.js';
@@ -33,7 +34,8 @@ export class SessionSocket {
   private traceId: string | undefined;
   private readonly ownership: SessionOwnership;
   private readonly acks: OutAcks;
-  private outKey = '';
+  private readonly out: SessionOut;
+  private sessionKeys: SessionKeys | undefined;
 
   constructor(
     private readonly ctx: SessionSideDeps,
@@ -42,10 +44,13 @@ export class SessionSocket {
   ) {
     this.gate = ctx.newInboundGate();
     this.ownership = ctx.ownership;
-    const writer = outAckWriterFor(ctx.redis.client, (err: unknown) => {
+    this.out = ctx.out;
+    const onAckError = (err: unknown): void => {
       ctx.logger.warn({ err }, 'out entries not acknowledged; a resume may replay them');
+    };
+    this.acks = new OutAcks(ws, (ids) => {
+      if (this.sessionKeys) this.out.ack(this.sessionKeys, ids, onAckError);
     });
-    this.acks = new OutAcks(ws, (ids) => writer.delete(this.outKey, ids));
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.once('close', () => this.onClose());
   }
@@ -128,6 +133,7 @@ export class SessionSocket {
               scripts: this.ctx.scripts,
               redis: this.ctx.redis,
               keys: this.ctx.keys,
+              out: this.ctx.out,
               instanceId: this.ctx.instanceId,
               now: () => Date.now(),
             },
@@ -173,9 +179,9 @@ export class SessionSocket {
       return; // the socket went away while Redis answered; nothing runs for the new session yet
     }
     this.traceId = setup.params.traceId;
-    this.outKey = this.ctx.keys.session(setup.sessionId).out;
-    const session = new Session(this.service.sessionServices, setup, (frame, outId) =>
-      this.send(frame, outId),
+    this.sessionKeys = this.ctx.keys.session(setup.sessionId);
+    const session = new Session(this.service.sessionServices, setup, (frame, resolves) =>
+      this.send(frame, resolves),
     );
     session.onFenced = (reason) => this.fenced(session, reason);
     session.onShutdown = () => {
@@ -262,12 +268,12 @@ export class SessionSocket {
     if (err) this.sendError(err);
   }
 
-  private send(frame: SessionOutbound, outId?: string): void {
+  private send(frame: SessionOutbound, resolves?: ResolvedFrame): void {
     if (this.ws.readyState !== this.ws.OPEN) {
-      if (outId === undefined) this.keepForResume(frame);
+      if (resolves !== undefined && resolves.outId === undefined) this.keepForResume(frame, resolves.kind);
       return;
     }
-    this.acks.writing(outId);
+    this.acks.writing(resolves?.outId);
     sendJson(this.ws, encodeSessionFrame(frame));
   }
 
@@ -276,16 +282,14 @@ export class SessionSocket {
    * still resumable: kept in `{s}:out` like the nodes' results, so a resume replays it. Node results are there
    * already (job-transition wrote them).
    */
-  private keepForResume(frame: SessionOutbound): void {
+  private keepForResume(frame: SessionOutbound, kind: ResolvedFrame['kind']): void {
     const session = this.session;
-    if (session === undefined || this.outKey === '') return;
-    if (frame.type !== 'translation_result' && frame.type !== 'missing_result') return;
+    const keys = this.sessionKeys;
+    if (session === undefined || keys === undefined) return;
     const jobId = 'job_id' in frame && typeof frame.job_id === 'string' ? frame.job_id : '';
-    this.ctx.redis.client
-      .xadd(this.outKey, 'MAXLEN', '~', 200, '*', 'job', jobId, 'msg', JSON.stringify(frame))
-      .catch((err: unknown) => {
-        this.ctx.logger.warn({ err, sessionId: session.sessionId }, 'resolution not kept for a resume');
-      });
+    this.out.append(keys, { jobId, kind, msg: JSON.stringify(frame) }).catch((err: unknown) => {
+      this.ctx.logger.warn({ err, sessionId: session.sessionId }, 'resolution not kept for a resume');
+    });
   }
 
   private sendError(err: FrameError): void {

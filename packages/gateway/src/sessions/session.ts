@@ -69,8 +69,11 @@ export class Session implements SessionEndpoint {
   constructor(
     private readonly services: SessionServices,
     private readonly setup: SessionSetup,
-    /** Writes a frame to the socket; `outId` = the `{s}:out` entry it resolves, for acknowledgement. */
-    private readonly send: (frame: SessionOutbound, outId?: string) => void,
+    /**
+     * Writes a frame to the socket. The frame that resolves an index comes with `resolves`: its kind, and the
+     * `{s}:out` entry that keeps it (acknowledged once written; none when this instance made the resolution).
+     */
+    private readonly send: (frame: SessionOutbound, resolves?: ResolvedFrame) => void,
   ) {
     this.sessionId = setup.sessionId;
     this.epoch = setup.epoch;
@@ -250,7 +253,7 @@ export class Session implements SessionEndpoint {
     for (const e of r.replay) this.delivery.accept(e.index);
     for (const j of r.open) if (this.delivery.accept(j.record.idx)) this.jobs.adopt(j.record, j.target);
     for (const e of r.replay) {
-      this.resolve(e.index, { kind: kindOfFrame(e.frame), frames: [e.frame], outId: e.outId });
+      this.resolve(e.index, { kind: e.kind, frames: [e.frame], outId: e.outId });
     }
   }
 
@@ -284,7 +287,9 @@ export class Session implements SessionEndpoint {
     if (this.state === 'detached') {
       // No socket to order for: hand it on at once so it is kept for a resume, which restores the order.
       const last = resolution.frames.length - 1;
-      resolution.frames.forEach((frame, i) => this.send(frame, i === last ? resolution.outId : undefined));
+      resolution.frames.forEach((frame, i) =>
+        this.send(frame, i === last ? resolvedBy(resolution) : undefined),
+      );
       return;
     }
     const outcome = this.delivery.resolve(index, resolution);
@@ -298,7 +303,9 @@ export class Session implements SessionEndpoint {
       void this.jobs.abandon(index, 'result gap timeout');
     }
     const last = resolution.frames.length - 1;
-    resolution.frames.forEach((frame, i) => this.send(frame, i === last ? resolution.outId : undefined));
+    resolution.frames.forEach((frame, i) =>
+      this.send(frame, i === last ? resolvedBy(resolution) : undefined),
+    );
   }
 
   private ref(index: number) {
@@ -311,8 +318,12 @@ export class Session implements SessionEndpoint {
   }
 }
 
-function kindOfFrame(frame: SessionOutbound): Resolution['kind'] {
-  if (frame.type === 'missing_result') return 'missing';
-  if (frame.type === 'error') return 'error';
-  return 'translation';
+/** What the socket learns with the frame that resolves an index. */
+export interface ResolvedFrame {
+  kind: Resolution['kind'];
+  outId?: string;
+}
+
+function resolvedBy(r: Resolution): ResolvedFrame {
+  return r.outId === undefined ? { kind: r.kind } : { kind: r.kind, outId: r.outId };
 }

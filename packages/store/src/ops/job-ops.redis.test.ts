@@ -150,7 +150,7 @@ forEachTopology('job scripts', (target) => {
       to: 'COMPLETED',
       node: 'n1',
       patch: { result_at: 42, state: 'FORGED' },
-      outEntry: '{"type":"translation_result","utterance_index":0}',
+      out: { msg: '{"type":"translation_result","utterance_index":0}', kind: 'translation' },
       now: 99,
     });
     expect(won.status).toBe('WON');
@@ -161,7 +161,10 @@ forEachTopology('job scripts', (target) => {
     expect(won.outId).toMatch(/^\d+-\d+$/);
     const out = await conn.client.xrange(k.out, '-', '+');
     expect(out).toEqual([
-      [won.outId, ['job', 'j3', 'msg', '{"type":"translation_result","utterance_index":0}']],
+      [
+        won.outId,
+        ['job', 'j3', 'kind', 'translation', 'msg', '{"type":"translation_result","utterance_index":0}'],
+      ],
     ]);
     // Stored JSON keeps the empty array an array (cjson would write {}).
     expect(await conn.client.hget(k.jobs, 'j3')).toContain('"tried":[]');
@@ -215,7 +218,7 @@ forEachTopology('job scripts', (target) => {
           from: ['DISPATCHED', 'ACCEPTED'],
           to: i % 2 === 0 ? 'COMPLETED' : 'TIMED_OUT',
           node: 'n1',
-          outEntry: `result-${i}`,
+          out: { msg: `result-${i}`, kind: 'translation' },
           now: 10 + i,
         }),
       ),
@@ -279,7 +282,7 @@ forEachTopology('job scripts', (target) => {
             expectedAttempt: 1,
             from: ['DISPATCHED'],
             to: 'COMPLETED',
-            outEntry: id,
+            out: { msg: id, kind: 'translation' },
             now: 1,
           });
         }),

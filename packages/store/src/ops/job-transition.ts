@@ -27,8 +27,8 @@ export interface JobTransitionArgs {
   node?: string;
   /** fields merged into the record (not state/attempt/updated_at, which the script sets) */
   patch?: Record<string, unknown>;
-  /** appended to the session's `out` stream (field `msg`, with `job` = jobId) only if this call wins */
-  outEntry?: string;
+  /** appended to the session's `out` stream only if this call wins: `msg` (the frame JSON) and its resolution `kind` */
+  out?: { msg: string; kind: string };
   now: number;
 }
 
@@ -52,8 +52,9 @@ export async function jobTransition(
       args.to,
       args.node ?? '',
       args.patch === undefined ? '' : JSON.stringify(args.patch),
-      args.outEntry ?? '',
+      args.out?.msg ?? '',
       args.now,
+      args.out?.kind ?? '',
     ],
   );
   if (r[0] !== 'WON') return jobCasMiss(S, r);

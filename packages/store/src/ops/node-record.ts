@@ -55,7 +55,22 @@ export type NodeRecordInput = Omit<NodeRecord, 'id' | 'epoch' | 'hb_at'>;
 
 /** Parses a stored record; Lua's cjson writes an empty table as `{}`, so list fields are normalised. */
 export function decodeNodeRecord(json: string): NodeRecord {
-  const rec = JSON.parse(json) as NodeRecord;
+  return normalise(JSON.parse(json) as NodeRecord);
+}
+
+/** `decodeNodeRecord` for stored text that may be damaged: undefined unless it is a JSON object. */
+export function tryDecodeNodeRecord(json: string): NodeRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  return normalise(value as NodeRecord);
+}
+
+function normalise(rec: NodeRecord): NodeRecord {
   if (!Array.isArray(rec.svc)) rec.svc = [];
   if (rec.langs === null || typeof rec.langs !== 'object') rec.langs = {};
   return rec;
