@@ -171,6 +171,15 @@ for (const standalone of redisTargets().filter((t) => t.topology === 'standalone
       expect(await client.ping()).toBe('PONG');
     });
 
+    it('a client that quits leaves no connection open on either side', async () => {
+      const proxy = await via();
+      const client = clientVia(proxy);
+      await client.ping();
+      expect(proxy.stats().connectionsOpen).toBe(1);
+      await client.quit();
+      await poll(() => proxy.stats().connectionsOpen === 0, { what: 'both sides closed' });
+    });
+
     it('close() ends every connection and stops listening', async () => {
       const proxy = await via();
       const client = track(clientVia(proxy));

@@ -103,7 +103,7 @@ export async function startFaultProxy(target: ProxyAddress): Promise<FaultProxy>
   return proxy;
 }
 
-export function connectionMatches(filter: ConnectionFilter | undefined, conn: ProxyConnectionInfo): boolean {
+function connectionMatches(filter: ConnectionFilter | undefined, conn: ProxyConnectionInfo): boolean {
   if (filter === undefined) return true;
   if (typeof filter === 'function') return filter(conn);
   if (filter.nth !== undefined && conn.id !== filter.nth) return false;
@@ -265,6 +265,9 @@ class ProxiedConnection implements ProxyConnectionInfo {
     if (hadError && !other.destroyed) {
       // An error on one side (e.g. the server reset) reaches the other side as a reset too.
       this.reset();
+    } else if (!other.destroyed) {
+      // Closed without an error but without FIN either: the other side still must not linger.
+      (socket === this.client ? this.toServer : this.toClient).endWhenDrained();
     }
     this.closedSides++;
     if (this.closedSides === 2) this.proxy.forget(this);

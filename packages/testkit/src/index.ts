@@ -17,7 +17,6 @@ export {
 export { killPubSubClients, pauseClients } from './faults.js';
 export {
   startFaultProxy,
-  connectionMatches,
   type FaultProxy,
   type FaultControls,
   type FaultProxyStats,
