@@ -13,6 +13,12 @@ import { StoreError } from './errors.js';
  *   `maxRetriesPerRequest` bounds that wait, so a real outage surfaces as an error within a few hundred ms rather
  *   than requests piling up behind a dead socket (a real-time scheduler would rather fail over than queue).
  * - Cluster clients use `shardedSubscribers: true`: required for SSUBSCRIBE/SPUBLISH on ioredis 6.
+ * - Re-sending is ioredis' default and stays the default here for now: a command written but not answered
+ *   when the connection drops is sent again after the reconnect (standalone: `autoResendUnfulfilledCommands`;
+ *   Cluster: a command that fails with "Connection is closed" is retried after `retryDelayOnFailover`). For a
+ *   script that is not idempotent that can mean running it twice. `resendUnfulfilled: false` turns both off,
+ *   and `commandTimeoutMs` bounds how long a caller waits for a reply that may never come; the caller then
+ *   learns "unknown outcome" and must decide itself, e.g. by reading state or retrying an idempotent script.
  */
 export interface RedisConnectionOptions {
   /** Standalone: `redis://[:password@]host:port[/db]`. Ignored when `clusterNodes` is non-empty. */
@@ -27,6 +33,24 @@ export interface RedisConnectionOptions {
   maxRetriesPerRequest?: number | null;
   /** Receives connection-level errors (otherwise ioredis prints them). */
   onError?: (err: Error) => void;
+  /**
+   * Rejects a command with "Command timed out" when no reply came within this many ms (ioredis
+   * `commandTimeout`; the clock starts when the command is issued, offline-queue time included). Unset: wait
+   * as long as the connection lives. Blocking commands and subscriber connections should not set it.
+   */
+  commandTimeoutMs?: number;
+  /**
+   * Whether a command that was written but not answered when the connection dropped is sent again after the
+   * reconnect (the server may already have run it). Default `true` (ioredis' behaviour). `false`: it is
+   * rejected instead; on a Cluster this also stops the retry of commands failing with "Connection is closed",
+   * which then reach the caller at once (including ones that never left the client).
+   */
+  resendUnfulfilled?: boolean;
+  /**
+   * Cluster only: announced node address (`host:port`, as in CLUSTER SLOTS and MOVED) → the address to dial,
+   * for nodes reachable only through a proxy or NAT. Seeds in `clusterNodes` are dialled as given.
+   */
+  natMap?: Record<string, { host: string; port: number }>;
 }
 
 export interface RedisConnection {
@@ -65,6 +89,17 @@ export function createRedis(opts: RedisConnectionOptions): RedisConnection {
   const maxRetriesPerRequest =
     opts.maxRetriesPerRequest === undefined ? DEFAULT_MAX_RETRIES_PER_REQUEST : opts.maxRetriesPerRequest;
   const isCluster = (opts.clusterNodes?.length ?? 0) > 0;
+  const resend = opts.resendUnfulfilled ?? true;
+  // Per-connection options shared by a standalone client and every node connection of a Cluster.
+  const wire = {
+    protocol: 2 as const,
+    connectionName: name,
+    maxRetriesPerRequest,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    keepAlive: 10_000,
+    autoResendUnfulfilledCommands: resend,
+    ...(opts.commandTimeoutMs === undefined ? {} : { commandTimeout: opts.commandTimeoutMs }),
+  };
   let client: Redis | Cluster;
 
   if (isCluster) {
@@ -75,27 +110,20 @@ export function createRedis(opts: RedisConnectionOptions): RedisConnection {
       scaleReads: 'master',
       clusterRetryStrategy: reconnectDelayMs,
       // Failover and resharding surface as MOVED/TRYAGAIN/CLUSTERDOWN; short delays ride through them.
-      retryDelayOnFailover: 200,
+      // retryDelayOnFailover is also what re-sends a command whose node connection closed before the reply
+      // (ioredis sends it again when the delay is > 0), so it is 0 when re-sending is off.
+      retryDelayOnFailover: resend ? 200 : 0,
       retryDelayOnClusterDown: 200,
       retryDelayOnTryAgain: 100,
-      redisOptions: {
-        protocol: 2,
-        connectionName: name,
-        maxRetriesPerRequest,
-        connectTimeout: CONNECT_TIMEOUT_MS,
-        keepAlive: 10_000,
-      },
+      ...(opts.natMap ? { natMap: opts.natMap } : {}),
+      redisOptions: wire,
     });
   } else {
     client = new Redis(opts.url ?? 'redis://127.0.0.1:6379', {
-      protocol: 2,
-      connectionName: name,
+      ...wire,
       lazyConnect: opts.lazyConnect ?? false,
       enableOfflineQueue: true,
-      maxRetriesPerRequest,
       retryStrategy: reconnectDelayMs,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      keepAlive: 10_000,
     });
   }
   if (opts.onError) client.on('error', opts.onError);

@@ -7,7 +7,10 @@ export type TestkitErrorCode =
   | 'PROCESS_EXIT_TIMEOUT'
   | 'HAPROXY_TEMPLATE_INVALID'
   | 'NO_REDIS_TARGETS'
-  | 'BAD_EXTERNAL_REDIS';
+  | 'BAD_EXTERNAL_REDIS'
+  | 'RESP_FRAMING'
+  | 'PROXY_START_FAILED'
+  | 'PROXY_UNKNOWN_NODE';
 
 /** Every failure the kit raises on purpose carries a code, so a test log says which fixture broke. */
 export class TestkitError extends Error {

@@ -15,6 +15,17 @@ export {
   type ClusterNodeAddress,
 } from './redis-cluster.js';
 export { killPubSubClients, pauseClients } from './faults.js';
+export {
+  startFaultProxy,
+  type FaultProxy,
+  type FaultControls,
+  type FaultProxyStats,
+  type ConnectionFilter,
+  type ProxyConnectionInfo,
+  type ProxyAddress,
+} from './fault-proxy.js';
+export { startProxiedRedis, type ProxiedRedis, type ProxyNatMap } from './proxied-redis.js';
+export { RespFramer, type RespDirection } from './resp-framer.js';
 export { startGateway, gatewayEntry, type GatewayHandle, type GatewayOptions } from './gateway-process.js';
 export {
   startHaproxy,
