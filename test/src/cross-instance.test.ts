@@ -100,11 +100,17 @@ forEachTopology('cross-instance', (target) => {
   it('through haproxy: nodes and sessions spread over the instances and every job crosses correctly', async () => {
     const proxy = c.proxy;
     if (!proxy) throw new Error('no proxy');
+    // Only the WebSocket endpoints are public: which gateway a socket reached shows in Redis (the session's owner).
     const seen = new Set<string>();
     await poll(
       async () => {
-        const body = await getJson<{ instance_id: string }>(`${proxy.url}/api/v1/cluster`);
-        seen.add(body.instance_id);
+        const probe = await RawSession.open(proxy.wsUrl('/ws/session'));
+        try {
+          const owner = await c.redis.hget(c.keys.session(probe.sessionId).session, 'owner');
+          if (owner) seen.add(owner);
+        } finally {
+          await probe.close();
+        }
         return seen.size === 3;
       },
       { what: 'haproxy reaching all three gateways', timeoutMs: 15_000 },
@@ -242,7 +248,7 @@ forEachTopology('cross-instance', (target) => {
     }
     expect(readyEarly).toBe(false);
     const d = await starting;
-    const info = await getJson<{ cache_version: number }>(`${d.url}/api/v1/cluster`);
+    const info = await getJson<{ cache_version: number }>(`${d.adminUrl}/api/v1/cluster`);
     expect(info.cache_version).toBe(Number(await c.redis.get(c.keys.index().ver)));
     const s = track(await RawSession.open(d.wsUrl('/ws/session')));
     s.utterance(0);

@@ -3,6 +3,9 @@
  * connections → caches and registries → inbox and router → job side → node and session sides → membership and
  * HTTP — and each part is handed only what it uses. Nothing is looked up or swapped later.
  *
+ * Two HTTP servers: the public one (WebSocket upgrades, `/healthz`, `/readyz`) and the admin one (`/metrics`,
+ * `/api/v1/*`, and the health endpoints again), so nothing an operator sees is reachable by clients.
+ *
  * `start()` follows the cold-start order: connect → load scripts → subscribe to index events → load the index and
  * node summaries → inbox and presence → listen → ready. Subscribing before loading means no index event can fall
  * between the two; the inbox is subscribed before anything can be owned here. `stop()` closes everything at
@@ -29,7 +32,7 @@ import { readIndexSnapshot } from './cache/index-snapshot.js';
 import type { GatewayConfig } from './config.js';
 import { drain } from './drain.js';
 import { sampleEventLoopLag, type EventLoopLagSampler } from './event-loop-lag.js';
-import { addHealthRoutes } from './http/health-routes.js';
+import { addHealthRoutes, addMetricsRoute } from './http/health-routes.js';
 import { HttpRouter } from './http/router.js';
 import { Membership } from './instance/membership.js';
 import { SessionOwnership } from './instance/ownership.js';
@@ -77,8 +80,10 @@ export interface Gateway {
   drain(): Promise<void>;
   /** Immediate: close every socket (registrations removed), stop serving, disconnect Redis. */
   stop(): Promise<void>;
-  /** The bound port (useful with LINGUA_PORT=0). */
+  /** The bound public port (useful with LINGUA_PORT=0). */
   port(): number;
+  /** The bound admin port (useful with LINGUA_ADMIN_PORT=0). */
+  adminPort(): number;
   phase(): GatewayPhase;
 }
 
@@ -249,25 +254,36 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
   });
   upgrades.route('/ws/node', 'node', (ws, req) => nodes.attach(ws, req));
   upgrades.route('/ws/session', 'session', (ws, req) => sessions.attach(ws, req));
-  const http = new HttpRouter();
-  const apiDeps = { config, instanceId, redis, keys, index };
-  addHealthRoutes(http, { phase: () => phase }, metrics.registry);
-  addReadApiRoutes(http, apiDeps);
-  addClusterApiRoutes(http, apiDeps);
-  const server: Server = createServer((req, res) => void http.handle(req, res));
+  const publicHttp = new HttpRouter();
+  addHealthRoutes(publicHttp, { phase: () => phase });
+  const server: Server = createServer((req, res) => void publicHttp.handle(req, res));
   server.on('upgrade', (req, socket, head) => upgrades.handleUpgrade(req, socket, head));
   server.keepAliveTimeout = 5_000;
+  const adminHttp = new HttpRouter();
+  const apiDeps = { config, instanceId, redis, keys, index };
+  addHealthRoutes(adminHttp, { phase: () => phase });
+  addMetricsRoute(adminHttp, metrics.registry);
+  addReadApiRoutes(adminHttp, apiDeps);
+  addClusterApiRoutes(adminHttp, apiDeps);
+  const adminServer: Server = createServer((req, res) => void adminHttp.handle(req, res));
+  adminServer.keepAliveTimeout = 5_000;
 
   let stopping: Promise<void> | undefined;
   let loopLag: EventLoopLagSampler | undefined;
 
-  const listen = (): Promise<void> =>
+  const listen = (s: Server, port: number, host: string): Promise<void> =>
     new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.off('error', reject);
+      s.once('error', reject);
+      s.listen(port, host, () => {
+        s.off('error', reject);
         resolve();
       });
+    });
+  const close = (s: Server): Promise<void> =>
+    new Promise<void>((resolve) => {
+      if (!s.listening) return resolve();
+      s.close(() => resolve());
+      s.closeAllConnections();
     });
 
   const shutdown = async (): Promise<void> => {
@@ -277,10 +293,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     nodes.stop();
     await nodes.closeAll(GOING_AWAY, 'gateway stopping');
     sessions.stop();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await Promise.all([close(server), close(adminServer)]);
     await membership.stop();
     await inbox.stop();
     await subscription?.close();
@@ -329,13 +342,19 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
       // Subscribed and present before readiness: nothing addressed to this instance is published unseen.
       await inbox.start((payload) => router.onInboxMessage(payload));
       await membership.start();
-      await listen();
+      // The admin port first: metrics and the API answer from the moment clients can connect.
+      await listen(adminServer, config.adminPort, config.adminHost);
+      await listen(server, config.port, config.host);
       upgrades.start();
       nodes.start();
       loopLag = sampleEventLoopLag(metrics.eventLoopLag);
       phase = 'ready';
       logger.info(
-        { port: (server.address() as AddressInfo).port, indexVersion: index.version },
+        {
+          port: (server.address() as AddressInfo).port,
+          adminPort: (adminServer.address() as AddressInfo).port,
+          indexVersion: index.version,
+        },
         'gateway ready',
       );
     },
@@ -358,6 +377,9 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     },
     port() {
       return (server.address() as AddressInfo | null)?.port ?? config.port;
+    },
+    adminPort() {
+      return (adminServer.address() as AddressInfo | null)?.port ?? config.adminPort;
     },
     phase: () => phase,
   };

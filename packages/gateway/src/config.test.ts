@@ -17,6 +17,8 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({
       port: 5010,
       host: '0.0.0.0',
+      adminPort: 9090,
+      adminHost: '0.0.0.0',
       redisUrl: 'redis://127.0.0.1:6379',
       redisClusterNodes: [],
       keyPrefix: 'lingua',
@@ -86,9 +88,21 @@ describe('loadConfig', () => {
     expect(c.nodeLivenessTtlMs).toBe(300);
   });
 
+  it('binds the admin port like the public one unless told otherwise', () => {
+    expect(loadConfig({ LINGUA_HOST: '127.0.0.1' })).toMatchObject({
+      host: '127.0.0.1',
+      adminHost: '127.0.0.1',
+    });
+    expect(loadConfig({ LINGUA_HOST: '127.0.0.1', LINGUA_ADMIN_HOST: '10.0.0.5' }).adminHost).toBe(
+      '10.0.0.5',
+    );
+    expect(loadConfig({ LINGUA_PORT: '0', LINGUA_ADMIN_PORT: '0' })).toMatchObject({ port: 0, adminPort: 0 });
+  });
+
   it.each([
     [{ LINGUA_PORT: 'abc' }, 'LINGUA_PORT'],
     [{ LINGUA_PORT: '70000' }, 'LINGUA_PORT'],
+    [{ LINGUA_PORT: '9000', LINGUA_ADMIN_PORT: '9000' }, 'LINGUA_ADMIN_PORT'],
     [{ LINGUA_POOL_SHARD_SIZE: '0' }, 'LINGUA_POOL_SHARD_SIZE'],
     [{ LINGUA_REQUIRE_GPU: 'maybe' }, 'LINGUA_REQUIRE_GPU'],
     [{ LINGUA_LOG_LEVEL: 'loud' }, 'LINGUA_LOG_LEVEL'],

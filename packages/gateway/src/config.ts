@@ -32,8 +32,12 @@ export interface GpuTierThreshold {
 }
 
 export interface GatewayConfig {
+  /** The public port: `/ws/node`, `/ws/session`, `/healthz`, `/readyz`. */
   readonly port: number;
   readonly host: string;
+  /** The operator port: `/metrics`, `/api/v1/*` (and the health endpoints). Never exposed to clients. */
+  readonly adminPort: number;
+  readonly adminHost: string;
   readonly redisUrl: string;
   /** Cluster mode when non-empty. */
   readonly redisClusterNodes: readonly HostPort[];
@@ -96,9 +100,17 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       `must be at least LINGUA_RATE_LIMIT_PER_S (${rateLimitPerS})`,
     );
   }
+  const port = read.int('LINGUA_PORT', 5010, 0, 65_535);
+  const host = read.str('LINGUA_HOST', '0.0.0.0');
+  const adminPort = read.int('LINGUA_ADMIN_PORT', 9090, 0, 65_535);
+  if (adminPort !== 0 && adminPort === port) {
+    throw new ConfigError('LINGUA_ADMIN_PORT', `must differ from LINGUA_PORT (${port})`);
+  }
   const config: GatewayConfig = {
-    port: read.int('LINGUA_PORT', 5010, 0, 65_535),
-    host: read.str('LINGUA_HOST', '0.0.0.0'),
+    port,
+    host,
+    adminPort,
+    adminHost: read.str('LINGUA_ADMIN_HOST', host),
     redisUrl: read.redisUrl('LINGUA_REDIS_URL', 'redis://127.0.0.1:6379'),
     redisClusterNodes: read.hostPorts('LINGUA_REDIS_CLUSTER_NODES'),
     instanceId: read.id('LINGUA_INSTANCE_ID', defaultInstanceId()),

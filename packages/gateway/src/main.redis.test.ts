@@ -17,7 +17,7 @@ it('the bin serves nodes, logs pino JSON with instanceId, and drains on SIGTERM'
   await node.register();
   node.heartbeat();
   expect((await node.next('node_status')).status).toBe('ready');
-  const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+  const metrics = await (await fetch(`${gw.adminUrl}/metrics`)).text();
   expect(metrics).toMatch(/lingua_node_registrations_total\{outcome="ok"\} 1/);
   expect(metrics).toContain('process_cpu_user_seconds_total');
 

@@ -6,7 +6,7 @@ import { TestNode } from './testing/test-node.js';
 forEachTopology('/metrics of a live gateway', (target) => {
   let gw: TestGateway;
   const nodes: TestNode[] = [];
-  const scrape = async (): Promise<string> => (await fetch(gw.httpUrl('/metrics'))).text();
+  const scrape = async (): Promise<string> => (await fetch(gw.adminUrl('/metrics'))).text();
   /** The value of the first sample line starting with `prefix`, or undefined. */
   const sample = async (prefix: string): Promise<number | undefined> => {
     const l = (await scrape()).split('\n').find((x) => x.startsWith(prefix));
@@ -19,6 +19,18 @@ forEachTopology('/metrics of a live gateway', (target) => {
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.close()));
     await gw.stop();
+  });
+
+  it('the operator surface is on the admin port only; the public port serves the sockets and health', async () => {
+    for (const path of ['/metrics', '/api/v1/nodes', '/api/v1/cluster', '/api/v1/lang-index']) {
+      expect((await fetch(gw.httpUrl(path))).status, `public ${path}`).toBe(404);
+      expect((await fetch(gw.adminUrl(path))).status, `admin ${path}`).toBe(200);
+    }
+    for (const path of ['/healthz', '/readyz']) {
+      expect((await fetch(gw.httpUrl(path))).status, `public ${path}`).toBe(200);
+      expect((await fetch(gw.adminUrl(path))).status, `admin ${path}`).toBe(200);
+    }
+    expect(gw.adminPort()).not.toBe(gw.port());
   });
 
   it('lingua_ready is 1 once ready; Redis error and inbox probe counters and the event-loop lag are exported', async () => {

@@ -28,7 +28,10 @@ describe('startGateway', () => {
       LINGUA_REGION: 'eu-test',
       LINGUA_INSTANCE_ID: 'gw-a',
       LINGUA_PORT: String(gateway.port),
+      LINGUA_ADMIN_PORT: String(gateway.adminPort),
     });
+    expect(gateway.adminPort).not.toBe(gateway.port);
+    expect(gateway.adminUrl).toBe(`http://127.0.0.1:${gateway.adminPort}`);
     expect(gateway.wsUrl('/ws/node')).toBe(`ws://127.0.0.1:${gateway.port}/ws/node`);
   });
 

@@ -7,7 +7,7 @@ import { repoRoot } from './repo-root.js';
 import { killHard, spawnTracked, terminate, waitForExit } from './tracked-process.js';
 
 export interface GatewayOptions {
-  /** LINGUA_* variables (e.g. from redisEnv()); LINGUA_PORT is chosen when absent. */
+  /** LINGUA_* variables (e.g. from redisEnv()); LINGUA_PORT and LINGUA_ADMIN_PORT are chosen when absent. */
   env: Record<string, string>;
   /** Shown in error messages and used as LINGUA_INSTANCE_ID when that is not set. */
   name?: string;
@@ -23,8 +23,11 @@ export interface GatewayOptions {
 export interface GatewayHandle {
   readonly name: string;
   readonly port: number;
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>`: the public port (WebSockets, /healthz, /readyz). */
   readonly url: string;
+  readonly adminPort: number;
+  /** `http://127.0.0.1:<admin port>`: /metrics and /api/v1/*. */
+  readonly adminUrl: string;
   readonly pid: number;
   /** stdout and stderr lines (pino JSON) as they arrive. */
   readonly logs: string[];
@@ -50,11 +53,14 @@ export function gatewayEntry(): string {
 export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle> {
   const name = opts.name ?? 'gateway';
   const port = opts.env.LINGUA_PORT !== undefined ? Number(opts.env.LINGUA_PORT) : await freePort();
+  const adminPort =
+    opts.env.LINGUA_ADMIN_PORT !== undefined ? Number(opts.env.LINGUA_ADMIN_PORT) : await freePort();
   const env: Record<string, string> = {
     ...inheritedEnv(process.env),
     LINGUA_INSTANCE_ID: name,
     ...opts.env,
     LINGUA_PORT: String(port),
+    LINGUA_ADMIN_PORT: String(adminPort),
   };
   const child = spawnTracked(
     process.execPath,
@@ -80,6 +86,8 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     name,
     port,
     url,
+    adminPort,
+    adminUrl: `http://${HOST}:${adminPort}`,
     pid: child.pid ?? -1,
     logs,
     exited,

@@ -113,7 +113,7 @@ export async function killClientsNamed(target: RedisTarget, namePart: string): P
 
 /** The value of one sample of a gateway's /metrics (0 when absent), e.g. ('lingua_x_total', 'why="node_gone"'). */
 export async function metric(g: GatewayHandle, name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`${g.url}/metrics`)).text();
+  const text = await (await fetch(`${g.adminUrl}/metrics`)).text();
   let sum = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;

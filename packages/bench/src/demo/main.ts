@@ -87,7 +87,7 @@ async function run(opts: DemoOptions): Promise<void> {
     print('Everything keeps running; Ctrl-C stops it all.');
     for (const g of stack.gateways) {
       print(
-        `  ${g.name.padEnd(10)} API ${g.url}/api/v1/nodes · metrics ${g.url}/metrics · health ${g.url}/readyz`,
+        `  ${g.name.padEnd(10)} API ${g.adminUrl}/api/v1/nodes · metrics ${g.adminUrl}/metrics · health ${g.url}/readyz`,
       );
       print(`  ${''.padEnd(10)} ws  ${g.wsUrl('/ws/session')} · ${g.wsUrl('/ws/node')}`);
     }

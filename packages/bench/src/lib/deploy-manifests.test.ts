@@ -143,6 +143,11 @@ describe('deploy and k8s manifests', () => {
     const gateways = Object.entries(compose.services).filter(([name]) => name.startsWith('gateway-'));
     expect(gateways).toHaveLength(3);
     const addresses = gateways.map(([name, s]) => `${name}:${s.environment?.LINGUA_PORT ?? '5010'}`).sort();
+    // Prometheus scrapes the admin port, which the load balancer never sees.
+    const adminAddresses = gateways
+      .map(([name, s]) => `${name}:${s.environment?.LINGUA_ADMIN_PORT ?? '9090'}`)
+      .sort();
+    expect(adminAddresses.some((a) => addresses.includes(a))).toBe(false);
     const ids = new Set(gateways.map(([, s]) => s.environment?.LINGUA_INSTANCE_ID));
     expect(ids.size).toBe(3);
     for (const [name, s] of gateways) {
@@ -157,7 +162,7 @@ describe('deploy and k8s manifests', () => {
       { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] },
     ];
     const job = prometheus.scrape_configs.find((j) => j.job_name === 'lingua-gateway');
-    expect(job?.static_configs.flatMap((c) => c.targets).sort()).toEqual(addresses);
+    expect(job?.static_configs.flatMap((c) => c.targets).sort()).toEqual(adminAddresses);
 
     for (const service of Object.values(compose.services)) {
       for (const volume of service.volumes ?? []) {

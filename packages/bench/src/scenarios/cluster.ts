@@ -105,7 +105,7 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
     fleet = await NodeFleetProcess.start(n.wsUrl('/ws/node'), nodeCount, maxJobs);
     await poll(
       async () => {
-        const body = (await (await fetch(`${s.url}/api/v1/lang-index`)).json()) as {
+        const body = (await (await fetch(`${s.adminUrl}/api/v1/lang-index`)).json()) as {
           pairs?: Record<string, string[]>;
         };
         return (body.pairs?.['zh:en']?.length ?? 0) > 0;
@@ -128,7 +128,7 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
 
     say(`measuring: ${rate}/s for ${seconds} s`);
     const scrape = async (g: GatewayHandle, metric: string): Promise<Buckets> =>
-      parseHistogram(await (await fetch(`${g.url}/metrics`)).text(), metric);
+      parseHistogram(await (await fetch(`${g.adminUrl}/metrics`)).text(), metric);
     const dispatchBefore = await scrape(s, DISPATCH_METRIC);
     const resultBefore = await scrape(n, RESULT_METRIC);
     const stats = await startCommandStats(redis);

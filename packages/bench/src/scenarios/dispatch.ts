@@ -2,7 +2,8 @@
  * `npm run bench -- dispatch [--sessions N] [--nodes M] [--rate R] [--seconds S] [--json file]` (issue 4):
  * N sessions × M simulated nodes on one gateway process this scenario starts (with its own redis-server unless
  * `--redis-url` points elsewhere). Sessions speak at R utterances/s in total (open loop; a session waits for
- * its previous utterance's resolution, so cuts never merge); nodes answer at once. `--gateway-url` uses a
+ * its previous utterance's resolution, so cuts never merge); nodes answer at once. `--gateway-url` (with
+ * `--gateway-admin-url`, default port 9090 of the same host) uses a
  * running gateway instead (started with the env below, on the Redis of `--redis-url`), e.g. for profiling.
  * Once the gateway runs, the session simulator steps aside (SCHED_IDLE by default; `--client-sched`, see
  * lib/client-priority.ts); the nodes run in a child process at normal priority (node-fleet-process.ts).
@@ -83,14 +84,19 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
         stopTimeoutMs: 60_000,
       });
     }
-    const gateway = gw ?? externalGateway(external as string);
+    const gateway =
+      gw ??
+      externalGateway(
+        external as string,
+        flags['gateway-admin-url'] ?? (external as string).replace(/:\d+\/?$/, ':9090'),
+      );
     /** One scrape of what the scenario reads from the gateway's own metrics. */
     const scrape = async (): Promise<{
       dispatch: Buckets;
       result: Buckets;
       scripts: Map<string, number>;
     }> => {
-      const text = await (await fetch(`${gateway.url}/metrics`)).text();
+      const text = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
       return {
         dispatch: parseHistogram(text, DISPATCH_METRIC),
         result: parseHistogram(text, RESULT_METRIC),
@@ -106,7 +112,7 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
     fleet = await NodeFleetProcess.start(gateway.wsUrl('/ws/node'), nodeCount, maxJobs);
     await poll(
       async () => {
-        const res = await fetch(`${gateway.url}/api/v1/lang-index`);
+        const res = await fetch(`${gateway.adminUrl}/api/v1/lang-index`);
         const body = (await res.json()) as { pairs?: Record<string, string[]> };
         return (body.pairs?.['zh:en']?.length ?? 0) > 0;
       },
@@ -200,8 +206,18 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
   }
 }
 
-/** A gateway somebody else started (profiling runs): `--gateway-url http://host:port`, same env as above. */
-function externalGateway(url: string): { url: string; wsUrl(path: string): string } {
+/**
+ * A gateway somebody else started (profiling runs): `--gateway-url http://host:port` and its
+ * `--gateway-admin-url http://host:adminport`, same env as above.
+ */
+function externalGateway(
+  url: string,
+  adminUrl: string,
+): { url: string; adminUrl: string; wsUrl(path: string): string } {
   const base = url.replace(/\/$/, '');
-  return { url: base, wsUrl: (path) => `${base.replace(/^http/, 'ws')}${path}` };
+  return {
+    url: base,
+    adminUrl: adminUrl.replace(/\/$/, ''),
+    wsUrl: (path) => `${base.replace(/^http/, 'ws')}${path}`,
+  };
 }

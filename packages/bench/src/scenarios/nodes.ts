@@ -67,7 +67,7 @@ export async function runNodesScenario(flags: Flags): Promise<BenchReport> {
     say(`simulator priority: ${clientSched}`);
     const wsUrl = gateway.wsUrl('/ws/node');
     const scrape = async (metric: string): Promise<Buckets> =>
-      parseHistogram(await (await fetch(`${gateway.url}/metrics`)).text(), metric);
+      parseHistogram(await (await fetch(`${gateway.adminUrl}/metrics`)).text(), metric);
     const gatewayMs = (d: Buckets, q: number): number => histogramQuantile(d, q) * 1_000;
     await delay(1_000); // let the fresh process settle before the RSS baseline
     const rssBefore = await rssBytes(gateway.pid);

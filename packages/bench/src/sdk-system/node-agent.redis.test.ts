@@ -40,7 +40,7 @@ forEachTopology('node agent SDK on a real gateway', (target) => {
     expect(await reregistered).toMatchObject({ nodeId: identity.nodeId, registrations: 2 });
     expect((await readyAgain).node_id).toBe(identity.nodeId);
 
-    const api = (await (await fetch(`${second.url}/api/v1/nodes/${identity.nodeId}`)).json()) as {
+    const api = (await (await fetch(`${second.adminUrl}/api/v1/nodes/${identity.nodeId}`)).json()) as {
       identity: { owner: string };
     };
     expect(api.identity.owner).toBe('gw-b');

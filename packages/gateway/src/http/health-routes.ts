@@ -7,12 +7,15 @@ export interface HealthState {
   phase(): 'starting' | 'ready' | 'draining' | 'stopped';
 }
 
-export function addHealthRoutes(router: HttpRouter, state: HealthState, registry: Registry): void {
+export function addHealthRoutes(router: HttpRouter, state: HealthState): void {
   router.get('/healthz', () => json(200, { status: 'ok' }));
   router.get('/readyz', () => {
     const phase = state.phase();
     return json(phase === 'ready' ? 200 : 503, { status: phase });
   });
+}
+
+export function addMetricsRoute(router: HttpRouter, registry: Registry): void {
   router.get('/metrics', async () => ({
     status: 200,
     body: await registry.metrics(),

@@ -8,7 +8,11 @@ import { loadConfig } from '../config.js';
 
 export interface TestGateway extends Gateway {
   wsUrl(path: string): string;
+  /** On the public port (`/healthz`, `/readyz`). */
   httpUrl(path: string): string;
+  /** On the admin port (`/metrics`, `/api/v1/*`). */
+  adminUrl(path: string): string;
+  /** GET on the admin port. */
   getJson<T = unknown>(path: string): Promise<{ status: number; body: T }>;
   /** The sum of every `/metrics` sample whose line starts with `prefix` (e.g. all label sets of one counter). */
   metricSum(prefix: string): Promise<number>;
@@ -22,6 +26,7 @@ export async function startTestGateway(
   const config = loadConfig({
     ...redisEnv(target),
     LINGUA_PORT: '0',
+    LINGUA_ADMIN_PORT: '0',
     LINGUA_HOST: '127.0.0.1',
     LINGUA_KEY_PREFIX: uniquePrefix('gw'),
     LINGUA_LOG_LEVEL: process.env.LINGUA_TEST_LOG_LEVEL ?? 'silent',
@@ -30,15 +35,17 @@ export async function startTestGateway(
   const gw = await createGateway(config, opts);
   await gw.start();
   const base = (): string => `127.0.0.1:${gw.port()}`;
+  const admin = (): string => `127.0.0.1:${gw.adminPort()}`;
   return Object.assign(gw, {
     wsUrl: (path: string) => `ws://${base()}${path}`,
     httpUrl: (path: string) => `http://${base()}${path}`,
+    adminUrl: (path: string) => `http://${admin()}${path}`,
     async getJson<T>(path: string) {
-      const res = await fetch(`http://${base()}${path}`);
+      const res = await fetch(`http://${admin()}${path}`);
       return { status: res.status, body: (await res.json()) as T };
     },
     async metricSum(prefix: string) {
-      const text = await (await fetch(`http://${base()}/metrics`)).text();
+      const text = await (await fetch(`http://${admin()}/metrics`)).text();
       return text
         .split('\n')
         .filter((l) => l.startsWith(prefix))
