@@ -100,10 +100,11 @@ export class UpgradeRouter {
   }
 
   /**
-   * Runs `authorize`, then accepts or refuses. While it runs the socket belongs to nobody (the HTTP server let
-   * go of it, `ws` has not taken it yet): an error listener keeps a reset from crashing the process, a socket
-   * the client reset or half-closed meanwhile is destroyed without an answer, a verification that outlives the timeout gets 503, and admission is asked again
-   * afterwards because the instance may have started draining meanwhile.
+   * Runs `authorize`, then accepts or refuses. While it runs the socket belongs to nobody (the HTTP server
+   * let go of it, `ws` has not taken it yet): an error listener keeps a reset from crashing the process, a
+   * socket the client reset or half-closed meanwhile is destroyed without an answer, a verification that
+   * outlives the timeout gets 503, and admission is asked again afterwards because the instance may have
+   * started draining meanwhile.
    */
   private async authorizeThenAccept(
     authorize: NonNullable<UpgradeRouterOptions['authorize']>,
@@ -179,9 +180,10 @@ export class UpgradeRouter {
 }
 
 /**
- * Answers the upgrade with a plain HTTP response and closes the socket once it is flushed, without waiting for
- * the peer's side of the close (the server allows half-open sockets, and a peer that never closes would keep it).
- * A 401 carries a Bearer challenge; refusals by authorization name their reason code in the body.
+ * Answers the upgrade with a plain HTTP response and closes the socket once it is flushed, without waiting
+ * for the peer's side of the close (the server allows half-open sockets; a peer that never closes would keep
+ * it). A write error (the peer reset meanwhile) just destroys it: nobody else listens on this socket. A 401
+ * carries a Bearer challenge; refusals by authorization name their reason code in the body.
  */
 function refuse(socket: Duplex, status: 401 | 403 | 404 | 503, text: string, reason?: string): void {
   const body = reason === undefined ? '' : `${reason}\n`;
@@ -189,6 +191,7 @@ function refuse(socket: Duplex, status: 401 | 403 | 404 | 503, text: string, rea
     status === 401
       ? `WWW-Authenticate: Bearer realm="lingua-gateway"${reason === 'missing_token' ? '' : ', error="invalid_token"'}\r\n`
       : '';
+  socket.on('error', () => socket.destroy());
   socket.once('finish', () => socket.destroy());
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${challenge}` +
