@@ -160,7 +160,7 @@ export function createMetrics() {
     }),
     rejectedUpgrades: new Counter({
       name: 'lingua_ws_upgrades_rejected_total',
-      help: 'WebSocket upgrades refused, by reason (not_ready, draining, unknown_path)',
+      help: 'WebSocket upgrades refused, by reason (not_ready, draining, unknown_path, unauthorized, forbidden, auth_timeout, auth_error)',
       labelNames: ['reason'] as const,
       registers: r,
     }),

@@ -1,12 +1,15 @@
 /**
  * WebSocket upgrade routing for the gateway's one HTTP server: `ws` runs in `noServer` mode and this router
  * decides per request path which endpoint gets the socket, refuses upgrades while the instance is not ready or
- * draining, and puts every accepted socket under ping/pong dead-peer detection.
+ * draining, optionally authorizes the request (a plain HTTP 401/403 before any WebSocket exists), and puts
+ * every accepted socket under ping/pong dead-peer detection.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
+import type { AuthResult } from '../auth/verifier.js';
+import { attachPrincipal } from '../auth/request-principal.js';
 import type { Endpoint, Metrics } from '../metrics.js';
 import { LivenessMonitor } from './liveness.js';
 
@@ -21,7 +24,16 @@ export interface UpgradeRouterOptions {
   metrics: Metrics;
   logger: Logger;
   admission: () => Admission;
+  /**
+   * Decides whether the request may open a socket on endpoint `kind` (e.g. an AuthVerifier's `verify`). On
+   * success the principal is attached to the request (`principalOf(req)`) for the endpoint handler.
+   */
+  authorize?: (req: IncomingMessage, kind: Endpoint) => Promise<AuthResult>;
+  /** How long `authorize` may take before the upgrade is refused with 503 (default 10 s). */
+  authorizeTimeoutMs?: number;
 }
+
+const DEFAULT_AUTHORIZE_TIMEOUT_MS = 10_000;
 
 interface Route {
   endpoint: Endpoint;
@@ -70,11 +82,85 @@ export class UpgradeRouter {
       this.opts.metrics.ws.rejectedUpgrades.inc({ reason: 'unknown_path' });
       return refuse(socket, 404, 'Not Found');
     }
+    if (!this.admits(socket)) return;
+    if (this.opts.authorize === undefined) return this.accept(route, req, socket, head);
+    this.authorizeThenAccept(this.opts.authorize, route, req, socket, head).catch((err: unknown) => {
+      this.opts.logger.error({ err, endpoint: route.endpoint }, 'upgrade failed after authorization');
+      socket.destroy();
+    });
+  }
+
+  /** Refuses with 503 (and counts why) unless the instance accepts sockets right now. */
+  private admits(socket: Duplex): boolean {
     const admission = this.opts.admission();
-    if (admission !== 'open') {
-      this.opts.metrics.ws.rejectedUpgrades.inc({ reason: admission });
+    if (admission === 'open') return true;
+    this.opts.metrics.ws.rejectedUpgrades.inc({ reason: admission });
+    refuse(socket, 503, 'Service Unavailable');
+    return false;
+  }
+
+  /**
+   * Runs `authorize`, then accepts or refuses. While it runs the socket belongs to nobody (the HTTP server
+   * let go of it, `ws` has not taken it yet): an error listener keeps a reset from crashing the process, a
+   * socket the client reset or half-closed meanwhile is destroyed without an answer, a verification that
+   * outlives the timeout gets 503, and admission is asked again afterwards because the instance may have
+   * started draining meanwhile.
+   */
+  private async authorizeThenAccept(
+    authorize: NonNullable<UpgradeRouterOptions['authorize']>,
+    route: Route,
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+  ): Promise<void> {
+    const { endpoint } = route;
+    const onError = (err: Error): void =>
+      this.opts.logger.debug({ err, endpoint }, 'socket error during upgrade');
+    socket.on('error', onError);
+    let timer: NodeJS.Timeout | undefined;
+    const timeoutMs = this.opts.authorizeTimeoutMs ?? DEFAULT_AUTHORIZE_TIMEOUT_MS;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    let result: AuthResult | 'timeout' | 'error';
+    try {
+      result = await Promise.race([authorize(req, endpoint), timedOut]);
+    } catch (err) {
+      this.opts.logger.error({ err, endpoint }, 'upgrade authorization threw');
+      result = 'error';
+    } finally {
+      clearTimeout(timer);
+    }
+    socket.off('error', onError);
+    if (socket.destroyed || !socket.readable || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    if (result === 'timeout' || result === 'error') {
+      this.opts.metrics.ws.rejectedUpgrades.inc({ reason: `auth_${result}` });
       return refuse(socket, 503, 'Service Unavailable');
     }
+    if (!result.ok) {
+      this.opts.metrics.ws.rejectedUpgrades.inc({
+        reason: result.status === 401 ? 'unauthorized' : 'forbidden',
+      });
+      this.opts.logger.debug(
+        { endpoint, reason: result.reason, peer: req.socket.remoteAddress },
+        'upgrade refused by authorization',
+      );
+      return refuse(
+        socket,
+        result.status,
+        result.status === 401 ? 'Unauthorized' : 'Forbidden',
+        result.reason,
+      );
+    }
+    if (!this.admits(socket)) return;
+    attachPrincipal(req, result.principal);
+    this.accept(route, req, socket, head);
+  }
+
+  private accept(route: Route, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const { endpoint } = route;
       this.opts.metrics.ws.accepted.inc({ endpoint });
@@ -93,6 +179,22 @@ export class UpgradeRouter {
   }
 }
 
-function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+/**
+ * Answers the upgrade with a plain HTTP response and closes the socket once it is flushed, without waiting
+ * for the peer's side of the close (the server allows half-open sockets; a peer that never closes would keep
+ * it). A write error (the peer reset meanwhile) just destroys it: nobody else listens on this socket. A 401
+ * carries a Bearer challenge; refusals by authorization name their reason code in the body.
+ */
+function refuse(socket: Duplex, status: 401 | 403 | 404 | 503, text: string, reason?: string): void {
+  const body = reason === undefined ? '' : `${reason}\n`;
+  const challenge =
+    status === 401
+      ? `WWW-Authenticate: Bearer realm="lingua-gateway"${reason === 'missing_token' ? '' : ', error="invalid_token"'}\r\n`
+      : '';
+  socket.on('error', () => socket.destroy());
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${challenge}` +
+      `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
