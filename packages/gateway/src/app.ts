@@ -26,12 +26,14 @@ import {
   type RedisConnection,
 } from '@lingua/store';
 import { addClusterApiRoutes } from './api/cluster.js';
+import { createAuthVerifier } from './auth/verifier.js';
 import { addReadApiRoutes } from './api/read-api.js';
 import { IndexCache } from './cache/index-cache.js';
 import { readIndexSnapshot } from './cache/index-snapshot.js';
 import type { GatewayConfig } from './config.js';
 import { drain } from './drain.js';
 import { sampleEventLoopLag, type EventLoopLagSampler } from './event-loop-lag.js';
+import { adminGuard } from './http/admin-guard.js';
 import { addHealthRoutes, addMetricsRoute } from './http/health-routes.js';
 import { HttpRouter } from './http/router.js';
 import { Membership } from './instance/membership.js';
@@ -244,22 +246,24 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     inboxProbesMissed: () => inbox.stats().probesMissed,
   });
 
-  // HTTP and WebSocket upgrades.
+  // HTTP and WebSocket upgrades: every socket is admitted with a verified token (unless LINGUA_AUTH=off).
+  const verifier = createAuthVerifier(config.auth);
   const upgrades = new UpgradeRouter({
+    authorize: (req, kind) => verifier.verify(req, kind),
     maxFrameBytes: config.maxFrameBytes,
     wsPingIntervalMs: config.wsPingIntervalMs,
     metrics,
     logger,
     admission: () => (phase === 'ready' ? 'open' : phase === 'starting' ? 'not_ready' : 'draining'),
   });
-  upgrades.route('/ws/node', 'node', (ws, req) => nodes.attach(ws, req));
-  upgrades.route('/ws/session', 'session', (ws, req) => sessions.attach(ws, req));
+  upgrades.route('/ws/node', 'node', (ws, req, principal) => nodes.attach(ws, req, principal));
+  upgrades.route('/ws/session', 'session', (ws, req, principal) => sessions.attach(ws, req, principal));
   const publicHttp = new HttpRouter();
   addHealthRoutes(publicHttp, { phase: () => phase });
   const server: Server = createServer((req, res) => void publicHttp.handle(req, res));
   server.on('upgrade', (req, socket, head) => upgrades.handleUpgrade(req, socket, head));
   server.keepAliveTimeout = 5_000;
-  const adminHttp = new HttpRouter();
+  const adminHttp = new HttpRouter(adminGuard(createAuthVerifier(config.adminAuth)));
   const apiDeps = { config, instanceId, redis, keys, index };
   addHealthRoutes(adminHttp, { phase: () => phase });
   addMetricsRoute(adminHttp, metrics.registry);
@@ -320,6 +324,14 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     nodes,
     upgrades,
     async start() {
+      if (config.auth.mode === 'off') {
+        logger.warn(
+          'LINGUA_AUTH=off: every WebSocket is admitted without a token; never run it like this in production',
+        );
+      }
+      if (config.adminAuth.mode === 'off') {
+        logger.warn('LINGUA_ADMIN_AUTH=off: the admin API answers without a token');
+      }
       await redis.ready();
       await scripts.load();
       subscription = await subscribeIndexEvents(

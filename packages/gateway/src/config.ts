@@ -4,18 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { loadAuthConfig, type AuthConfig } from './auth/auth-config.js';
+import { ConfigError } from './config-error.js';
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'INVALID_CONFIG';
-  /** The offending variable, e.g. `LINGUA_PORT`. */
-  readonly variable: string;
-
-  constructor(variable: string, message: string) {
-    super(`${variable}: ${message}`);
-    this.variable = variable;
-  }
-}
+export { ConfigError };
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -38,6 +30,10 @@ export interface GatewayConfig {
   /** The operator port: `/metrics`, `/api/v1/*` (and the health endpoints). Never exposed to clients. */
   readonly adminPort: number;
   readonly adminHost: string;
+  /** Who may open `/ws/node` and `/ws/session` sockets. */
+  readonly auth: AuthConfig;
+  /** Who may use the admin API (`/metrics` stays open on the admin port). */
+  readonly adminAuth: AuthConfig;
   readonly redisUrl: string;
   /** Cluster mode when non-empty. */
   readonly redisClusterNodes: readonly HostPort[];
@@ -80,6 +76,28 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** Ids end up inside Redis hash tags and log fields: keep them to a safe alphabet. */
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The admin API's authentication: the same key settings as the sockets', on unless `LINGUA_ADMIN_AUTH=off` — even
+ * when `LINGUA_AUTH=off` opens the sockets, the operator surface stays closed unless it is opened by name.
+ */
+function loadAdminAuthConfig(env: Env): AuthConfig {
+  const mode = env.LINGUA_ADMIN_AUTH?.trim().toLowerCase() || 'on';
+  if (mode === 'off') return Object.freeze({ mode: 'off' });
+  if (mode !== 'on') throw new ConfigError('LINGUA_ADMIN_AUTH', `must be on or off, got "${mode}"`);
+  try {
+    return loadAuthConfig({ ...env, LINGUA_AUTH: 'on' });
+  } catch (err) {
+    if (err instanceof ConfigError && err.variable === 'LINGUA_AUTH') {
+      throw new ConfigError(
+        'LINGUA_ADMIN_AUTH',
+        'the admin API needs a verification key (LINGUA_AUTH_JWT_SECRET[_FILE] or LINGUA_AUTH_JWT_PUBLIC_KEY_FILE) ' +
+          'for admin tokens, or LINGUA_ADMIN_AUTH=off set explicitly',
+      );
+    }
+    throw err;
+  }
+}
 
 /** Parses and validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): GatewayConfig {
@@ -144,6 +162,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     instanceTickMs: read.int('LINGUA_INSTANCE_TICK_MS', 2_000, 10),
     sessionResumeGraceMs: read.int('LINGUA_SESSION_RESUME_GRACE_MS', 5_000, 0),
     drainTimeoutMs: read.int('LINGUA_DRAIN_TIMEOUT_MS', 30_000, 0),
+    auth: loadAuthConfig(env),
+    adminAuth: loadAdminAuthConfig(env),
   };
   return Object.freeze(config);
 }

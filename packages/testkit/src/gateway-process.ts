@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { TestkitError } from './errors.js';
 import { freePort } from './free-port.js';
+import { kitAuthEnv, withKitToken } from './kit-auth.js';
 import { collectLines } from './line-log.js';
 import { poll } from './poll.js';
 import { repoRoot } from './repo-root.js';
@@ -32,6 +33,7 @@ export interface GatewayHandle {
   /** stdout and stderr lines (pino JSON) as they arrive. */
   readonly logs: string[];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** A WebSocket URL with a kit token for the endpoint (see kit-auth.ts). */
   wsUrl(path: string): string;
   /** Resolves when GET /readyz answers 200; rejects if the process exits first. */
   waitReady(timeoutMs?: number): Promise<void>;
@@ -58,6 +60,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
   const env: Record<string, string> = {
     ...inheritedEnv(process.env),
     LINGUA_INSTANCE_ID: name,
+    ...kitAuthEnv(),
     ...opts.env,
     LINGUA_PORT: String(port),
     LINGUA_ADMIN_PORT: String(adminPort),
@@ -91,7 +94,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     pid: child.pid ?? -1,
     logs,
     exited,
-    wsUrl: (path) => `ws://${HOST}:${port}${path.startsWith('/') ? path : `/${path}`}`,
+    wsUrl: (path) => withKitToken(`ws://${HOST}:${port}${path.startsWith('/') ? path : `/${path}`}`),
     async waitReady(timeoutMs = opts.readyTimeoutMs ?? 30_000) {
       await poll(
         async () => {

@@ -7,6 +7,7 @@ import { collectLines } from './line-log.js';
 import { poll } from './poll.js';
 import { repoRoot } from './repo-root.js';
 import { killHard, onPath, runDir, spawnTracked, terminate, waitForExit } from './tracked-process.js';
+import { withKitToken } from './kit-auth.js';
 
 export interface HaproxyOptions {
   backends: { host: string; port: number }[];
@@ -124,7 +125,7 @@ export async function startHaproxy(opts: HaproxyOptions): Promise<HaproxyHandle>
     pid: child.pid ?? -1,
     configPath,
     logs,
-    wsUrl: (path) => `ws://${HOST}:${port}${path.startsWith('/') ? path : `/${path}`}`,
+    wsUrl: (path) => withKitToken(`ws://${HOST}:${port}${path.startsWith('/') ? path : `/${path}`}`),
     stop: () => terminate(child),
   };
 }

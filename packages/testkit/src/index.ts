@@ -37,3 +37,12 @@ export {
 export { kitRoot } from './tracked-process.js';
 export { FakeWsServer, FakeWsConnection, type FrameCodec } from './fake-ws-server.js';
 export { runSourceCli, type SourceCliRun } from './source-cli.js';
+export {
+  kitAuthEnv,
+  kitToken,
+  withKitToken,
+  kitAdminHeaders,
+  roleForPath,
+  type KitRole,
+  type KitTokenOptions,
+} from './kit-auth.js';

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config-error.js';
 import { createTestKeys } from '../testing/auth-keys.js';
 import { loadAuthConfig, type AuthConfig } from './auth-config.js';
 

@@ -6,7 +6,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config-error.js';
 import {
   parseJwks,
   parsePublicKeyPem,

@@ -13,6 +13,5 @@ export {
   type AuthFailureReason,
 } from './verifier.js';
 export { anonymousPrincipal, type Principal, type NodeBinding } from './principal.js';
-export { attachPrincipal, principalOf } from './request-principal.js';
 export { mintToken, MintTokenError, DEFAULT_TOKEN_TTL_MS, type MintTokenOptions } from './mint-token.js';
 export { ROLES, isRole, type Role } from './roles.js';

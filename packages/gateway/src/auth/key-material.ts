@@ -4,7 +4,7 @@
  */
 import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config-error.js';
 
 /** The asymmetric JWS algorithms the gateway verifies; HMAC is HS256 only. */
 export type AsymmetricAlgorithm = 'RS256' | 'ES256' | 'ES384' | 'EdDSA';

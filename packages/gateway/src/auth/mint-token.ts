@@ -5,7 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config-error.js';
 import { algorithmForKey, MIN_SECRET_BYTES, parsePrivateKeyPem, type JwsAlgorithm } from './key-material.js';
 import { isRole, type Role } from './roles.js';
 

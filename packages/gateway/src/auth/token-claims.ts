@@ -39,7 +39,8 @@ export function readGatewayClaims(payload: JWTPayload): GatewayClaims | { invali
         return { invalid: 'node_id must be a safe id' };
       nodeBinding = Object.freeze({ kind: 'exact', nodeId });
     } else {
-      if (typeof nodeIdPrefix !== 'string' || !SAFE_ID.test(nodeIdPrefix)) {
+      // An empty prefix is a fleet credential: any node id, while existing identities still need their proof.
+      if (typeof nodeIdPrefix !== 'string' || (nodeIdPrefix !== '' && !SAFE_ID.test(nodeIdPrefix))) {
         return { invalid: 'node_id_prefix must be a safe id' };
       }
       nodeBinding = Object.freeze({ kind: 'prefix', prefix: nodeIdPrefix });

@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config-error.js';
 import { loadHmacSecret } from './auth-config.js';
 import { parseDurationMs } from './duration.js';
 import { readKeyFile } from './key-material.js';

@@ -24,8 +24,13 @@ export function json(status: number, value: unknown): HttpReply {
   return { status, body: JSON.stringify(value), contentType: 'application/json; charset=utf-8' };
 }
 
+/** Runs before every matched route: a reply refuses the request (e.g. 401), undefined lets it through. */
+export type RouteGuard = (req: IncomingMessage, path: string) => Promise<HttpReply | undefined>;
+
 export class HttpRouter {
   private readonly routes: CompiledRoute[] = [];
+
+  constructor(private readonly guard?: RouteGuard) {}
 
   get(pattern: string, handler: RouteHandler): void {
     this.routes.push({ parts: pattern.split('/').filter(Boolean), handler });
@@ -41,7 +46,7 @@ export class HttpRouter {
       reply = json(405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'only GET is supported' } });
     } else {
       try {
-        reply = await match.route.handler(match.params, req);
+        reply = (await this.guard?.(req, path)) ?? (await match.route.handler(match.params, req));
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         reply = json(500, { error: { code: 'INTERNAL_ERROR', message } });

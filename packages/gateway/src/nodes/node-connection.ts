@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { WebSocket, type RawData } from 'ws';
 import type { NodeInbound, NodeOutbound, NodeStatusValue } from '@lingua/protocol';
+import type { Principal } from '../auth/principal.js';
 import type { NodeDeps } from './node-deps.js';
 import type { NodeConnectionInfo } from './node-socket.js';
 import type { InboundGate } from '../ws/inbound-gate.js';
@@ -38,6 +39,8 @@ export class NodeConnection implements NodeSocketHandle, NodeConnectionInfo {
     readonly ctx: NodeDeps,
     readonly ws: WebSocket,
     req: IncomingMessage,
+    /** Who the upgrade was admitted as: which node ids this socket may register. */
+    readonly principal: Principal,
   ) {
     this.peer = req.socket.remoteAddress ?? '';
     this.gate = ctx.newInboundGate();

@@ -153,7 +153,8 @@ async function placeAgain(conn: NodeSocketHandle, msg: NodeHeartbeat): Promise<b
     now: Date.now(),
     expectedEpoch: reg.epoch,
     holderLive: false,
-    samePeer: false,
+    // This socket holds the very registration it re-claims (the expected epoch fences anyone newer).
+    bound: true,
   });
   if (claim.status !== 'OK') return false;
   reg.epoch = claim.epoch;

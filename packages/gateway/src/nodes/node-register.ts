@@ -1,12 +1,13 @@
 /**
- * node_register (DESIGN.md §6, issue 3 §3): validate → node-claim (conflict policy, epoch++) → take the previous
- * registration out of its shard (its reservations carried along) → index-assign → shard-upsert → ack.
+ * node_register: validate → node-claim (identity policy, epoch++) → take the previous registration out of its
+ * shard (its reservations carried along) → index-assign → shard-upsert → ack.
  *
- * Conflict policy: a node id whose holder is live is refused with NODE_ID_CONFLICT unless the newcomer proves it
- * is that node — with the token issued in its first ack (*ext* `node_token`, only its hash is stored), or by
- * coming from the same peer address while the old socket is dead. A local old socket is probed with a ping
- * first (two sockets from one address are not proof on their own); a remote one cannot be probed, so the same
- * address counts, and that socket learns it was fenced at its next heartbeat (STALE) and is closed.
+ * Identity is proven, never inferred from a peer address. The socket's credential decides which ids it may
+ * register at all (`mayUseNodeId`); taking over an id that already exists needs proof that the newcomer is that
+ * node: the token issued in its first ack (*ext* `node_token`, only its hash is stored), a credential bound to
+ * exactly this id, or a credential of the same subject as the one that registered it. Without proof a live
+ * holder is never displaced, and with authentication on an identity that outlived its socket is not taken either.
+ * A local old socket counts as live only if it answers a ping; a remote one by its recent heartbeat.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +22,7 @@ import {
   type NodeHolder,
   type Reservation,
 } from '@lingua/store';
+import type { Principal } from '../auth/principal.js';
 import type { NodeDeps } from './node-deps.js';
 import { placementOf, runningServices, type Placement } from './capability.js';
 import type { NodeRegistration, NodeSocketHandle, RecordBase } from './node-registration.js';
@@ -55,9 +57,14 @@ export async function registerNode(
       path: '/hardware/gpus',
     });
   }
-  const nodeId = msg.node_id ?? newNodeId();
+  const nodeId = msg.node_id ?? newNodeId(conn.principal);
   if (!NODE_ID.test(nodeId)) {
     return conn.reject('INVALID_MESSAGE', `node_id must match ${NODE_ID.source}`, { path: '/node_id' });
+  }
+  if (!conn.principal.mayUseNodeId(nodeId)) {
+    return conn.reject('UNAUTHORIZED', `this credential may not register node id ${nodeId}`, {
+      path: '/node_id',
+    });
   }
   const placement = placementOf(msg, cfg);
   if (placement.directedPairs.length === 0) {
@@ -84,22 +91,21 @@ async function claimAndPlace(
   gpuPresent: boolean,
   receivedAt: number,
 ): Promise<void> {
-  const { ctx } = conn;
+  const { ctx, principal } = conn;
   const nodeKey = ctx.keys.node(nodeId);
   let claim: NodeClaimResult | undefined;
   let token: string | undefined;
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
     const now = Date.now();
     // An id issued just now cannot have a holder: skip the read (one round trip less per new node).
-    const { owner, epoch, tokenHash, pool, shard, peer }: Partial<NodeHolder> = msg.node_id
+    const { owner, epoch, tokenHash, pool, shard }: Partial<NodeHolder> = msg.node_id
       ? await readNodeHolder(ctx.redis, nodeKey)
       : {};
-    const holder = await holderState(ctx, conn, nodeId, {
+    const live = await holderLive(ctx, nodeId, {
       owner: owner ?? '',
       epoch: epoch ?? 0,
       pool: pool ?? '',
       shard: shard ?? -1,
-      peer: peer ?? '',
       now,
     });
     token = tokenHash ? undefined : randomBytes(24).toString('base64url');
@@ -108,10 +114,13 @@ async function claimAndPlace(
       instanceId: ctx.instanceId,
       now,
       ...(epoch === undefined ? {} : { expectedEpoch: epoch }),
-      holderLive: holder.live,
+      holderLive: live,
       ...(msg.node_token ? { tokenHash: sha256(msg.node_token) } : {}),
-      samePeer: holder.samePeer,
+      ...(principal.anonymous ? {} : { subjectHash: sha256(`sub:${principal.subject}`) }),
       ...(token ? { newTokenHash: sha256(token) } : {}),
+      bound: principal.nodeBinding?.kind === 'exact' && principal.nodeBinding.nodeId === nodeId,
+      // With authentication on, an identity that outlived its socket stays its owner's until it expires.
+      strict: !principal.anonymous,
     });
     if (claim.status !== 'STALE') break;
   }
@@ -119,9 +128,11 @@ async function claimAndPlace(
     return conn.reject('NODE_ID_CONFLICT', 'node id is being registered concurrently');
   }
   if (claim.status === 'CONFLICT') {
-    return conn.reject('NODE_ID_CONFLICT', `node id ${nodeId} is held by another live connection`, {
-      path: '/node_id',
-    });
+    return conn.reject(
+      'NODE_ID_CONFLICT',
+      `node id ${nodeId} belongs to another node: present its node_token or a credential bound to it`,
+      { path: '/node_id' },
+    );
   }
 
   const { epoch } = claim;
@@ -255,31 +266,28 @@ function registration(
   };
 }
 
-/** Is the current holder of the node id live, and is the newcomer the same peer as that holder? */
-async function holderState(
+/** Is the current holder of the node id still there? A local socket must answer a ping; a remote one heartbeat. */
+async function holderLive(
   ctx: NodeDeps,
-  conn: NodeSocketHandle,
   nodeId: string,
-  h: { owner: string; epoch: number; pool: string; shard: number; peer: string; now: number },
-): Promise<{ live: boolean; samePeer: boolean }> {
-  if (h.owner === '') return { live: false, samePeer: false };
-  const samePeer = h.peer !== '' && h.peer === conn.peer;
+  h: { owner: string; epoch: number; pool: string; shard: number; now: number },
+): Promise<boolean> {
+  if (h.owner === '') return false;
   if (h.owner === ctx.instanceId) {
     const local = ctx.nodes.get(nodeId);
-    if (!local || local.epoch !== h.epoch || !local.isOpen()) return { live: false, samePeer: false };
-    if (!samePeer) return { live: true, samePeer: false };
-    // Same address as a socket we hold: a reconnect racing the old socket's death, or a second process? Ask it.
-    const alive = await local.probe(Math.min(PROBE_MAX_MS, ctx.config.wsPingIntervalMs));
-    return { live: alive, samePeer: false };
+    if (!local || local.epoch !== h.epoch || !local.isOpen()) return false;
+    return local.probe(Math.min(PROBE_MAX_MS, ctx.config.wsPingIntervalMs));
   }
-  if (h.pool === '' || h.shard < 0) return { live: false, samePeer };
+  if (h.pool === '' || h.shard < 0) return false;
   const last = await readNodeHeartbeat(ctx.redis, ctx.keys.shard(h.pool, h.shard), nodeId);
-  const live = last !== undefined && last >= h.now - ctx.config.nodeLivenessTtlMs;
-  return { live, samePeer };
+  return last !== undefined && last >= h.now - ctx.config.nodeLivenessTtlMs;
 }
 
-function newNodeId(): string {
-  return `node-${randomBytes(8).toString('hex')}`;
+/** The id of a node that registers without one: the credential's own id or prefix, else a fresh `node-…`. */
+function newNodeId(principal: Principal): string {
+  const binding = principal.nodeBinding;
+  if (binding?.kind === 'exact') return binding.nodeId;
+  return `${binding?.prefix ?? 'node-'}${randomBytes(8).toString('hex')}`;
 }
 
 export function sha256(text: string): string {

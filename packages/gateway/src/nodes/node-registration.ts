@@ -4,6 +4,7 @@
  */
 import type { Hardware, NodeStatusValue } from '@lingua/protocol';
 import type { NodeRecord } from '@lingua/store';
+import type { Principal } from '../auth/principal.js';
 import type { Placement } from './capability.js';
 import type { NodeDeps } from './node-deps.js';
 import type { RegisteredNode } from './node-registry.js';
@@ -41,6 +42,7 @@ export type NodePhase = 'new' | 'registering' | 'registered' | 'rejected' | 'fen
 export interface NodeSocketHandle extends RegisteredNode {
   readonly ctx: NodeDeps;
   readonly peer: string;
+  readonly principal: Principal;
   reg: NodeRegistration | undefined;
   phase: NodePhase;
   /** Refuses the registration: error frame, then close. */

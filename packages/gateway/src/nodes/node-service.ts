@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
+import { anonymousPrincipal, type Principal } from '../auth/principal.js';
 import { nodeSetStatus } from '@lingua/store';
 import type { NodeDeps } from './node-deps.js';
 import { NodeConnection } from './node-connection.js';
@@ -17,8 +18,8 @@ export class NodeService {
     this.sweep = new SilentNodeSweep(ctx);
   }
 
-  attach(ws: WebSocket, req: IncomingMessage): void {
-    const conn = new NodeConnection(this.ctx, ws, req);
+  attach(ws: WebSocket, req: IncomingMessage, principal: Principal | undefined): void {
+    const conn = new NodeConnection(this.ctx, ws, req, principal ?? anonymousPrincipal('node'));
     this.connections.add(conn);
     ws.once('close', () => {
       void conn.closed().finally(() => this.connections.delete(conn));

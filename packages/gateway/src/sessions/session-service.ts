@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
+import type { Principal } from '../auth/principal.js';
 import type { SessionServices } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
 import type { SessionParts, SessionSide, SessionSideDeps } from './session-side.js';
@@ -42,7 +43,7 @@ export class SessionService implements SessionSide, SessionParts {
     };
   }
 
-  attach(ws: WebSocket, _req: IncomingMessage): void {
+  attach(ws: WebSocket, _req: IncomingMessage, _principal: Principal | undefined): void {
     new SessionSocket(this.deps, this, ws);
   }
 

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { Decoders } from '@lingua/protocol';
+import type { Principal } from '../auth/principal.js';
 import type { KeySchema, RedisConnection, ScriptRunner, SessionOut } from '@lingua/store';
 import type { SessionOwnership } from '../instance/ownership.js';
 import type { SessionJobsDeps } from '../jobs/session-jobs.js';
@@ -39,7 +40,7 @@ export interface SessionSideDeps {
 
 /** What the gateway's lifecycle asks of the session side (a test may stand in for it). */
 export interface SessionSide {
-  attach(ws: WebSocket, req: IncomingMessage): void;
+  attach(ws: WebSocket, req: IncomingMessage, principal: Principal | undefined): void;
   /** Jobs started by local sessions and not yet resolved. */
   inFlight(): number;
   /** Drain began: every session is told and takes no new utterances. */

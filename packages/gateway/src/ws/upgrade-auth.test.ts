@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadAuthConfig } from '../auth/auth-config.js';
 import { mintToken } from '../auth/mint-token.js';
 import { anonymousPrincipal } from '../auth/principal.js';
-import { principalOf } from '../auth/request-principal.js';
+import type { Principal } from '../auth/principal.js';
 import { createAuthVerifier, type AuthResult } from '../auth/verifier.js';
 import { createMetrics, type Endpoint } from '../metrics.js';
 import { createTestKeys } from '../testing/auth-keys.js';
@@ -22,7 +22,7 @@ interface Harness {
   url: string;
   metrics: ReturnType<typeof createMetrics>;
   /** Requests that reached an endpoint handler, with the principal they carried. */
-  handled: { endpoint: Endpoint; req: IncomingMessage }[];
+  handled: { endpoint: Endpoint; req: IncomingMessage; principal: Principal | undefined }[];
   setAdmission(a: Admission): void;
 }
 const servers: Server[] = [];
@@ -48,9 +48,8 @@ async function startRouter(opts: Partial<UpgradeRouterOptions> = {}): Promise<Ha
   });
   const handled: Harness['handled'] = [];
   for (const endpoint of ['node', 'session'] as const) {
-    router.route(`/ws/${endpoint}`, endpoint, (ws, req) => {
-      handled.push({ endpoint, req });
-      const p = principalOf(req);
+    router.route(`/ws/${endpoint}`, endpoint, (ws, req, p) => {
+      handled.push({ endpoint, req, principal: p });
       ws.send(JSON.stringify({ role: p?.role, subject: p?.subject, mayUseN1: p?.mayUseNodeId('n-1') }));
     });
   }
@@ -242,6 +241,6 @@ describe('UpgradeRouter with authorize', () => {
       opened: true,
       message: {},
     });
-    expect(principalOf(h.handled[0]!.req)).toBeUndefined();
+    expect(h.handled[0]!.principal).toBeUndefined();
   });
 });

@@ -9,11 +9,12 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { AuthResult } from '../auth/verifier.js';
-import { attachPrincipal } from '../auth/request-principal.js';
+import type { Principal } from '../auth/principal.js';
 import type { Endpoint, Metrics } from '../metrics.js';
 import { LivenessMonitor } from './liveness.js';
 
-export type EndpointHandler = (ws: WebSocket, req: IncomingMessage) => void;
+/** `principal`: who the upgrade was admitted as; undefined only when the router runs without `authorize`. */
+export type EndpointHandler = (ws: WebSocket, req: IncomingMessage, principal: Principal | undefined) => void;
 
 /** Whether new sockets are accepted right now. */
 export type Admission = 'open' | 'not_ready' | 'draining';
@@ -26,7 +27,7 @@ export interface UpgradeRouterOptions {
   admission: () => Admission;
   /**
    * Decides whether the request may open a socket on endpoint `kind` (e.g. an AuthVerifier's `verify`). On
-   * success the principal is attached to the request (`principalOf(req)`) for the endpoint handler.
+   * success the endpoint handler receives the principal.
    */
   authorize?: (req: IncomingMessage, kind: Endpoint) => Promise<AuthResult>;
   /** How long `authorize` may take before the upgrade is refused with 503 (default 10 s). */
@@ -156,11 +157,16 @@ export class UpgradeRouter {
       );
     }
     if (!this.admits(socket)) return;
-    attachPrincipal(req, result.principal);
-    this.accept(route, req, socket, head);
+    this.accept(route, req, socket, head, result.principal);
   }
 
-  private accept(route: Route, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  private accept(
+    route: Route,
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    principal?: Principal,
+  ): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const { endpoint } = route;
       this.opts.metrics.ws.accepted.inc({ endpoint });
@@ -170,7 +176,7 @@ export class UpgradeRouter {
       ws.on('error', (err) => this.opts.logger.debug({ err, endpoint }, 'websocket error'));
       route.liveness.track(ws);
       try {
-        route.handler(ws, req);
+        route.handler(ws, req, principal);
       } catch (err) {
         this.opts.logger.error({ err, endpoint }, 'socket handler threw; closing socket');
         ws.close(1011, 'internal error');

@@ -11,7 +11,7 @@ forEachTopology('node-claim / node-release', (target) => {
   let conn: RedisConnection;
   let runner: ScriptRunner;
   const keys = new KeySchema(uniquePrefix('claim'));
-  const base = { instanceId: 'gw-a', now: 1_000, holderLive: false, samePeer: false };
+  const base = { instanceId: 'gw-a', now: 1_000, holderLive: false };
 
   beforeAll(async () => {
     conn = connectionForTarget(target, 'claim-test');
@@ -32,7 +32,7 @@ forEachTopology('node-claim / node-release', (target) => {
     });
   });
 
-  it('a live holder conflicts unless the token matches or the peer is the same', async () => {
+  it('a live holder conflicts unless the claimant proves the identity', async () => {
     const key = keys.node('n2');
     await nodeClaim(runner, key, { ...base, nodeId: 'n2', newTokenHash: 'tok' });
     await conn.client.hset(key, 'pool', 'poolA', 'shard', '3');
@@ -51,7 +51,8 @@ forEachTopology('node-claim / node-release', (target) => {
       prevPool: 'poolA',
       prevShard: 3,
     });
-    const back = await nodeClaim(runner, key, { ...base, nodeId: 'n2', holderLive: true, samePeer: true });
+    // A credential bound to exactly this id is proof too.
+    const back = await nodeClaim(runner, key, { ...base, nodeId: 'n2', holderLive: true, bound: true });
     expect(back).toMatchObject({ status: 'OK', epoch: 3, prevOwner: 'gw-b' });
     // The token is set once and never replaced by a later claim.
     await nodeClaim(runner, key, { ...base, nodeId: 'n2', newTokenHash: 'other' });
@@ -72,6 +73,38 @@ forEachTopology('node-claim / node-release', (target) => {
     expect(await nodeClaim(runner, key, { ...base, nodeId: 'n3', expectedEpoch: 2 })).toMatchObject({
       status: 'OK',
       epoch: 3,
+    });
+  });
+
+  it('strict: an identity that still exists needs proof even after its holder left', async () => {
+    const key = keys.node('n5');
+    await nodeClaim(runner, key, { ...base, nodeId: 'n5', newTokenHash: 'tok', subjectHash: 'sub-a' });
+    await nodeRelease(runner, key, { epoch: 1, now: 2_000 });
+    const stranger = { ...base, nodeId: 'n5', instanceId: 'gw-b', strict: true };
+    expect(await nodeClaim(runner, key, stranger)).toEqual({ status: 'CONFLICT', owner: '', epoch: 1 });
+    expect(await nodeClaim(runner, key, { ...stranger, subjectHash: 'sub-b' })).toMatchObject({
+      status: 'CONFLICT',
+    });
+    // The same subject that registered it, the issued node token, or an exact binding may take it back.
+    expect(await nodeClaim(runner, key, { ...stranger, subjectHash: 'sub-a' })).toMatchObject({
+      status: 'OK',
+      epoch: 2,
+    });
+    expect(await nodeClaim(runner, key, { ...stranger, tokenHash: 'tok' })).toMatchObject({
+      status: 'OK',
+      epoch: 3,
+    });
+    expect(await nodeClaim(runner, key, { ...stranger, bound: true })).toMatchObject({
+      status: 'OK',
+      epoch: 4,
+    });
+    // Without strict (authentication off) a holder that is gone may be replaced, as before.
+    await nodeRelease(runner, key, { epoch: 4, now: 3_000 });
+    expect(await nodeClaim(runner, key, { ...base, nodeId: 'n5' })).toMatchObject({ status: 'OK', epoch: 5 });
+    // A new id needs no proof, strict or not.
+    expect(await nodeClaim(runner, keys.node('n6'), { ...stranger, nodeId: 'n6' })).toMatchObject({
+      status: 'OK',
+      epoch: 1,
     });
   });
 

@@ -8,14 +8,18 @@ export interface NodeClaimArgs {
   now: number;
   /** Epoch the caller read before deciding; omitted = do not check. */
   expectedEpoch?: number;
-  /** Whether the current owner instance is alive (its presence key exists). */
+  /** Whether the current holder's socket is alive. */
   holderLive: boolean;
-  /** Hash of the token the node presented, if any. */
+  /** Hash of the node token the node presented, if any. */
   tokenHash?: string;
-  /** The claim comes from the same remote peer as the current holder (a reconnect racing its old close). */
-  samePeer: boolean;
+  /** Hash of the subject of the claimant's credential; omitted for an anonymous claimant. */
+  subjectHash?: string;
   /** Token hash to store when the node has none yet. */
   newTokenHash?: string;
+  /** The claimant's credential names exactly this node id. */
+  bound?: boolean;
+  /** An identity that exists needs proof even when its holder is gone (authentication on). */
+  strict?: boolean;
 }
 
 export type NodeClaimResult =
@@ -31,7 +35,7 @@ export type NodeClaimResult =
   | { status: 'CONFLICT'; owner: string; epoch: number }
   | { status: 'STALE'; epoch: number };
 
-/** Claims a node id for this instance: epoch+1, owner = instanceId, unless a live holder keeps it. */
+/** Claims a node id for this instance: epoch+1, owner = instanceId, unless the identity policy refuses it. */
 export async function nodeClaim(
   runner: ScriptRunner,
   nodeKey: string,
@@ -48,8 +52,10 @@ export async function nodeClaim(
       a.expectedEpoch ?? '',
       a.holderLive ? 1 : 0,
       a.tokenHash ?? '',
-      a.samePeer ? 1 : 0,
+      a.subjectHash ?? '',
       a.newTokenHash ?? '',
+      a.bound ? 1 : 0,
+      a.strict ? 1 : 0,
     ],
   );
   switch (r[0]) {
