@@ -21,7 +21,6 @@ export * from './ops/select-reserve.js';
 export * from './ops/reserve-release.js';
 export * from './ops/job-record.js';
 export * from './ops/session-claim.js';
-export * from './ops/session-next-index.js';
 export * from './ops/job-open.js';
 export * from './ops/job-rebind.js';
 export * from './ops/job-transition.js';

@@ -90,20 +90,6 @@ export class IndexCache {
     this.loaded = true;
   }
 
-  /** A raw index event `<version>|<json>` as published on the events channel. */
-  onEvent(raw: string): void {
-    const bar = raw.indexOf('|');
-    const version = Number(bar > 0 ? raw.slice(0, bar) : NaN);
-    if (!Number.isInteger(version)) return this.background('unknown_event');
-    let event: IndexEvent;
-    try {
-      event = JSON.parse(raw.slice(bar + 1)) as IndexEvent;
-    } catch {
-      return this.background('unknown_event');
-    }
-    this.applyEvent(version, event);
-  }
-
   /** A decoded index event: applied in place when it is the next version, else (or if not understood) reload. */
   applyEvent(version: number, event: IndexEvent): void {
     if (version <= this.snap.version) return; // already part of what we hold
