@@ -6,6 +6,7 @@ export * from './scripts/source.js';
 export * from './scripts/hash-tag.js';
 export * from './ops/node-release.js';
 export * from './pool-id.js';
+export * from './sha256.js';
 export * from './ops/reply.js';
 export * from './ops/reservation.js';
 export * from './ops/node-record.js';

@@ -3,6 +3,7 @@
  * version. Read atomically (MULTI on one slot) so a snapshot is always one consistent version.
  */
 import type { KeySchema, RedisConnection } from '@lingua/store';
+import { parseJson } from '../parse-json.js';
 
 export interface PoolMeta {
   pairs: string[];
@@ -66,12 +67,4 @@ export function parseShardField(field: string): { poolId: string; shard: number 
   const shard = Number(field.slice(at + 1));
   if (!Number.isInteger(shard) || shard < 0) return undefined;
   return { poolId: field.slice(0, at), shard };
-}
-
-function parseJson<T>(text: string): T | undefined {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return undefined;
-  }
 }

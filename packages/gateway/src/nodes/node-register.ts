@@ -8,10 +8,10 @@
  * first (two sockets from one address are not proof on their own); a remote one cannot be probed, so the same
  * address counts, and that socket learns it was fenced at its next heartbeat (STALE) and is closed.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { CAPABILITY_SCHEMA_VERSION, type NodeRegister } from '@lingua/protocol';
-import { nodeClaim, type NodeClaimResult, type NodeRecord, type Reservation } from '@lingua/store';
+import { nodeClaim, sha256Hex, type NodeClaimResult, type NodeRecord, type Reservation } from '@lingua/store';
 import type { GatewayContext } from '../context.js';
 import { placementOf, runningServices, type Placement } from './capability.js';
 import type { NodeConnection, NodeRegistration } from './node-connection.js';
@@ -107,9 +107,9 @@ async function claimAndPlace(
       now,
       ...(epoch === null ? {} : { expectedEpoch: Number(epoch) }),
       holderLive: holder.live,
-      ...(msg.node_token ? { tokenHash: sha256(msg.node_token) } : {}),
+      ...(msg.node_token ? { tokenHash: sha256Hex(msg.node_token) } : {}),
       samePeer: holder.samePeer,
-      ...(token ? { newTokenHash: sha256(token) } : {}),
+      ...(token ? { newTokenHash: sha256Hex(token) } : {}),
     });
     if (claim.status !== 'STALE') break;
   }
@@ -278,8 +278,4 @@ async function holderState(
 
 function newNodeId(): string {
   return `node-${randomBytes(8).toString('hex')}`;
-}
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

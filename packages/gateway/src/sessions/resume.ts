@@ -17,7 +17,6 @@
  * Until the new Session is registered, events routed here are held by a PendingResume placeholder so none falls
  * into the gap between the claim and the registration.
  */
-import { createHash } from 'node:crypto';
 import {
   DEFAULT_SAMPLE_RATE,
   PROTOCOL_VERSION,
@@ -30,6 +29,7 @@ import {
 import {
   parseJobRecord,
   sessionClaim,
+  sha256Hex,
   type JobRecord,
   type KeySchema,
   type RedisConnection,
@@ -38,6 +38,7 @@ import {
 import type { SessionJobEvent } from '../context.js';
 import type { NodeTarget } from '../jobs/dispatcher.js';
 import { OPEN_STATES } from '../jobs/job-record.js';
+import { parseJson } from '../parse-json.js';
 import type { FrameError, SessionSetup } from './session.js';
 import type { SessionEndpoint } from './session-registry.js';
 
@@ -96,7 +97,7 @@ export async function resumeSession(
     sessionId,
     instanceId: deps.instanceId,
     now: deps.now(),
-    tokenHash: sha256(token),
+    tokenHash: sha256Hex(token),
   });
   if (claim.status === 'GONE' || claim.status === 'EXISTS') return gone(sessionId);
   if (claim.status === 'DENIED') {
@@ -277,19 +278,6 @@ function indexOfFrame(frame: SessionOutbound): number | undefined {
 function field(kv: string[], name: string): string | undefined {
   for (let i = 0; i + 1 < kv.length; i += 2) if (kv[i] === name) return kv[i + 1];
   return undefined;
-}
-
-function parseJson<T>(text: string | undefined): T | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
 }
 
 /**

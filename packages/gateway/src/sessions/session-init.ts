@@ -4,13 +4,14 @@
  * every field PROTOCOL.md lists. The *ext* `resume` request is not served yet: such an init opens a new session
  * (`resumed:false`).
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   DEFAULT_SAMPLE_RATE,
   PROTOCOL_VERSION,
   type SessionInit,
   type SessionInitAck,
 } from '@lingua/protocol';
+import { sha256Hex } from '@lingua/store';
 import type { FrameError, SessionSetup } from './session.js';
 import type { SessionStore } from './session-store.js';
 
@@ -54,7 +55,7 @@ export async function initSession(deps: InitDeps, msg: SessionInit): Promise<Ini
     const claim = await deps.store.create(
       sessionId,
       deps.instanceId,
-      sha256(token),
+      sha256Hex(token),
       sessionFields(msg, mode, audioFormat, sampleRate, traceId),
       deps.now(),
     );
@@ -131,8 +132,4 @@ function sessionFields(
   if (msg.features !== undefined) f.features = msg.features;
   if (msg.auto_langs !== undefined) f.auto_langs = msg.auto_langs;
   return f;
-}
-
-function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
 }
