@@ -1,9 +1,9 @@
 import { sha256Hex } from './sha256.js';
 
 /**
- * Pure mapping from what a node declares to the pool it belongs to (DESIGN.md §4). A pool is one
- * (language capability, region, gpu tier); its id is a short hash of the canonical signature, so every gateway
- * computes the same id for the same capability without coordination.
+ * Pure mapping from what a node declares to the pool it belongs to. A pool is one (language capability, region, gpu
+ * tier); its id is a short hash of the canonical signature, so every gateway computes the same id for the same
+ * capability without coordination.
  */
 export interface CapabilityInput {
   language_capabilities?: {

@@ -5,13 +5,13 @@ import type { KeySchema } from './keys.js';
 import { silentLog, type StoreLog } from './shard-subscription.js';
 
 /**
- * Cluster-wide side work on BullMQ (DESIGN.md "Instance death and takeover"). Every queue key lives under
- * `KeySchema.queuePrefix()`, whose hash tag puts BullMQ's multi-key scripts in one Cluster slot.
+ * Cluster-wide side work on BullMQ: the sweep that finds dead instances and their takeovers. Every queue key lives
+ * under `KeySchema.queuePrefix()`, whose hash tag puts BullMQ's multi-key scripts in one Cluster slot.
  *
  * - `sweep`: one job scheduler for the whole cluster (upserting the same scheduler id from every instance is
  *   idempotent), so exactly one instance runs each sweep;
- * - `takeover`: one job per dead instance; the BullMQ job id is derived from the instance id, so however many
- *   instances notice the death at once, the takeover runs once.
+ * - `takeover`: one job per death of an instance; the BullMQ job id is derived from the instance id and its
+ *   last-seen stamp, so however many instances notice the death at once, the takeover runs once.
  */
 export const MAINTENANCE_QUEUE = 'maintenance';
 export const SWEEP_SCHEDULER_ID = 'sweep';

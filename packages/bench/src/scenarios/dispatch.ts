@@ -1,11 +1,11 @@
 /**
- * `npm run bench -- dispatch [--sessions N] [--nodes M] [--rate R] [--seconds S] [--json file]` (issue 4):
- * N sessions × M simulated nodes on one gateway process this scenario starts (with its own redis-server unless
- * `--redis-url` points elsewhere). Sessions speak at R utterances/s in total (open loop; a session waits for
- * its previous utterance's resolution, so cuts never merge); nodes answer at once. `--gateway-url` uses a
- * running gateway instead (started with the env below, on the Redis of `--redis-url`), e.g. for profiling.
- * Once the gateway runs, the session simulator steps aside (SCHED_IDLE by default; `--client-sched`, see
- * lib/client-priority.ts); the nodes run in a child process at normal priority (node-fleet-process.ts).
+ * `npm run bench -- dispatch [--sessions N] [--nodes M] [--rate R] [--seconds S] [--json file]`: N sessions × M
+ * simulated nodes on one gateway process this scenario starts (with its own redis-server unless `--redis-url` points
+ * elsewhere). Sessions speak at R utterances/s in total (open loop; a session waits for its previous utterance's
+ * resolution, so cuts never merge); nodes answer at once. `--gateway-url` uses a running gateway instead (started
+ * with the env below, on the Redis of `--redis-url`), e.g. for profiling. Once the gateway runs, the session
+ * simulator steps aside (SCHED_IDLE by default; `--client-sched`, see lib/client-priority.ts); the nodes run in a
+ * child process at normal priority (node-fleet-process.ts).
  *
  * Figures (stamps on CLOCK_MONOTONIC, read alike by both simulator processes):
  * - dispatch_*: the final frame sent by the client → job_assign received by the node. With

@@ -1,5 +1,5 @@
 /**
- * The local copy of the language index (DESIGN.md §2.1: caches propose, Redis decides). Loaded whole at start,
+ * The local copy of the language index: it proposes candidate pools, the shard scripts decide. Loaded whole at start,
  * kept current by versioned index events, reloaded whole when an event skips a version, when an event cannot be
  * applied, or when the subscription was re-established (events may have been missed meanwhile).
  */

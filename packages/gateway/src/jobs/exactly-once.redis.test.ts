@@ -1,8 +1,8 @@
 /**
- * The exactly-once invariant (DESIGN.md §7) over random scenarios on real sockets and real Redis: every
- * accepted utterance index resolves exactly once, in index order, with the resolution its node behaviour
- * implies — whatever the mix of result latencies, failures, silent nodes (deadline → retry elsewhere), late
- * results and duplicates. 10 runs × 100 concurrent sessions = 1,000 scenarios per topology.
+ * The exactly-once invariant over random scenarios on real sockets and real Redis: every accepted utterance index
+ * resolves exactly once, in index order, with the resolution its node behaviour implies — whatever the mix of result
+ * latencies, failures, silent nodes (deadline → retry elsewhere), late results and duplicates. 10 runs × 100
+ * concurrent sessions = 1,000 scenarios per topology.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import fc from 'fast-check';

@@ -1,6 +1,6 @@
 /**
- * node_register (DESIGN.md §6, issue 3 §3): validate → node-claim (conflict policy, epoch++) → take the previous
- * registration out of its shard (its reservations carried along) → index-assign → shard-upsert → ack.
+ * node_register: validate → node-claim (conflict policy, epoch++) → take the previous registration out of its shard
+ * (its reservations carried along) → index-assign → shard-upsert → ack.
  *
  * Conflict policy: a node id whose holder is live is refused with NODE_ID_CONFLICT unless the newcomer proves it
  * is that node — with the token issued in its first ack (*ext* `node_token`, only its hash is stored), or by

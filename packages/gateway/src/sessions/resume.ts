@@ -1,6 +1,6 @@
 /**
- * Session resume (*ext*, PROTOCOL.md `session_init.resume{session_id, token}`; issue 5 §5), on whichever instance
- * the client reconnected to:
+ * Session resume (*ext* `session_init.resume{session_id, token}`, docs/protocol.md "Extensions (ours)"), on whichever
+ * instance the client reconnected to:
  * 1. `session-claim` in resume mode: the token must match; the epoch grows, so everything the previous owner
  *    does from now on is fenced (its job transitions return this instance as the session's owner, so results
  *    route here; its socket is closed by a fence envelope);

@@ -1,8 +1,7 @@
 /**
- * `session_init` → a new session: checks what the schema cannot (mode needs its languages), negotiates the
- * audio format, claims the session in Redis (`session-claim`, owner = this instance) and builds the ack with
- * every field PROTOCOL.md lists. The *ext* `resume` request is not served yet: such an init opens a new session
- * (`resumed:false`).
+ * `session_init` → a new session: checks what the schema cannot (mode needs its languages), negotiates the audio
+ * format, claims the session in Redis (`session-claim`, owner = this instance) and builds the ack with every field
+ * docs/protocol.md lists. A `session_init` carrying the *ext* `resume` request goes to `resume.ts` instead.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -101,7 +100,6 @@ export async function initSession(deps: InitDeps, msg: SessionInit): Promise<Ini
       negotiated_sample_rate: sampleRate,
       negotiated_channel_count: 1,
       resume_token: token,
-      ...(msg.resume !== undefined ? { resumed: false } : {}),
     };
     return { ok: true, setup, ack };
   }

@@ -31,7 +31,7 @@ forEachTopology('session socket', (target) => {
     await gw.stop();
   });
 
-  it('session_init is acked with every PROTOCOL.md field and the session is claimed in Redis', async () => {
+  it('session_init is acked with every field the protocol lists and the session is claimed in Redis', async () => {
     const c = await connect();
     const ack = await c.init({ trace_id: 'trace-1', src_lang: 'auto', tgt_lang: 'en' });
     expect(ack).toEqual({
