@@ -26,3 +26,19 @@ export {
 export { kitRoot } from './tracked-process.js';
 export { FakeWsServer, FakeWsConnection, type FrameCodec } from './fake-ws-server.js';
 export { runSourceCli, type SourceCliRun } from './source-cli.js';
+export {
+  registerFrame,
+  heartbeatFrame,
+  utteranceFrame,
+  SILENT_PCM_20MS,
+  type Frame,
+} from './peers/frames.js';
+export { TestNode } from './peers/test-node.js';
+export {
+  ScriptedNode,
+  answerAtOnce,
+  type Behaviour,
+  type NodeAction,
+  type ScriptedNodeOptions,
+} from './peers/scripted-node.js';
+export { TestClient, resolutionIndex, type ResumeRequest } from './peers/test-client.js';

@@ -6,11 +6,16 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { forEachTopology, poll } from '@lingua/testkit';
+import {
+  forEachTopology,
+  poll,
+  ScriptedNode,
+  type NodeAction,
+  TestClient,
+  type Frame,
+} from '@lingua/testkit';
 import type { JobAssign } from '@lingua/protocol';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
-import { ScriptedNode, type NodeAction } from '../testing/scripted-node.js';
-import { TestClient, type Frame } from '../testing/test-client.js';
 
 const SLOTS = 2;
 const SESSIONS_PER_RUN = 24;

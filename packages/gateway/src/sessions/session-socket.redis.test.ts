@@ -1,8 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectRaw, forEachTopology, poll } from '@lingua/testkit';
+import { connectRaw, forEachTopology, poll, ScriptedNode, TestClient } from '@lingua/testkit';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
-import { ScriptedNode } from '../testing/scripted-node.js';
-import { TestClient } from '../testing/test-client.js';
 
 const opusChunk = (packets: number): string =>
   Buffer.concat(Array.from({ length: packets }, () => Buffer.from([2, 0, 7, 7]))).toString('base64');
