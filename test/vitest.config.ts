@@ -1,2 +1,2 @@
 import { linguaVitest } from '../vitest.shared.ts';
-export default linguaVitest({ redis: true, testTimeoutMs: 120_000 });
+export default linguaVitest({ redis: true, system: true, testTimeoutMs: 120_000 });

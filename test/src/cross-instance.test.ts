@@ -9,11 +9,18 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { JobAssign } from '@lingua/protocol';
 import { createRedis, Inbox, ScriptRunner } from '@lingua/store';
-import { forEachTopology, freePort, pauseClients, poll } from '@lingua/testkit';
+import {
+  forEachTopology,
+  freePort,
+  pauseClients,
+  poll,
+  ScriptedNode,
+  type Behaviour,
+  TestClient,
+  SILENT_PCM_20MS,
+} from '@lingua/testkit';
 import { getJson, metric, startCluster, type TestCluster } from './support/cluster.js';
 import { RESUME_GRACE_MS } from './support/env.js';
-import { RawNode, type Behaviour } from './support/raw-node.js';
-import { RawSession, TINY_PCM } from './support/raw-session.js';
 
 forEachTopology('cross-instance', (target) => {
   let c: TestCluster;
@@ -55,13 +62,13 @@ forEachTopology('cross-instance', (target) => {
           return; // 3: silent everywhere (job_timeout); 4: still open when the socket closes
       }
     };
-    const onA = track(await RawNode.start(url('gw-a', '/ws/node'), { behaviour }));
-    const onC = track(await RawNode.start(url('gw-c', '/ws/node'), { behaviour }));
-    const s = track(await RawSession.open(url('gw-b', '/ws/session')));
+    const onA = track(await ScriptedNode.start(url('gw-a', '/ws/node'), { behaviour }));
+    const onC = track(await ScriptedNode.start(url('gw-c', '/ws/node'), { behaviour }));
+    const s = track(await TestClient.open(url('gw-b', '/ws/session')));
     for (let i = 0; i < 4; i++) s.utterance(i);
     await s.until(() => s.resolved === 4, 15_000, 'indexes 0-3 resolved');
 
-    expect(s.framesOf('asr_partial')).toMatchObject([{ utterance_index: 0, text: 'partial 0' }]);
+    expect(s.all('asr_partial')).toMatchObject([{ utterance_index: 0, text: 'partial 0' }]);
     const only = (i: number) => {
       const list = s.resolutions.get(i) ?? [];
       expect(list, `index ${i}`).toHaveLength(1);
@@ -69,7 +76,7 @@ forEachTopology('cross-instance', (target) => {
     };
     expect(only(0)).toMatchObject({ type: 'translation_result', text_translated: 'tr 0' });
     expect(only(1)).toMatchObject({ type: 'missing_result', reason: 'job_failed' });
-    expect(s.framesOf('error')).toMatchObject([{ code: 'NMT_TIMEOUT', details: { utterance_index: 1 } }]);
+    expect(s.all('error')).toMatchObject([{ code: 'NMT_TIMEOUT', details: { utterance_index: 1 } }]);
     expect(only(2)).toMatchObject({ type: 'translation_result', text_translated: 'tr 2' });
     expect(only(3)).toMatchObject({ type: 'missing_result', reason: 'job_timeout' });
     const tries = (i: number) => [...onA.assigns, ...onC.assigns].filter((a) => a.utterance_index === i);
@@ -104,7 +111,7 @@ forEachTopology('cross-instance', (target) => {
     const seen = new Set<string>();
     await poll(
       async () => {
-        const probe = await RawSession.open(proxy.wsUrl('/ws/session'));
+        const probe = await TestClient.open(proxy.wsUrl('/ws/session'));
         try {
           const owner = await c.redis.hget(c.keys.session(probe.sessionId).session, 'owner');
           if (owner) seen.add(owner);
@@ -115,9 +122,11 @@ forEachTopology('cross-instance', (target) => {
       },
       { what: 'haproxy reaching all three gateways', timeoutMs: 15_000 },
     );
-    const node = track(await RawNode.start(proxy.wsUrl('/ws/node'), { maxJobs: 16 }));
+    const node = track(
+      await ScriptedNode.start(proxy.wsUrl('/ws/node'), { register: { max_concurrent_jobs: 16 } }),
+    );
     const sessions = await Promise.all(
-      [0, 1, 2].map(async () => track(await RawSession.open(proxy.wsUrl('/ws/session')))),
+      [0, 1, 2].map(async () => track(await TestClient.open(proxy.wsUrl('/ws/session')))),
     );
     for (const s of sessions) for (let i = 0; i < 5; i++) s.utterance(i);
     await Promise.all(sessions.map((s) => s.until(() => s.resolved === 5, 10_000, 'five results')));
@@ -133,13 +142,15 @@ forEachTopology('cross-instance', (target) => {
   });
 
   it('a node re-registering on another instance takes over; the old socket is fenced and a late frame for its old epoch is dropped', async () => {
-    const first = await RawNode.start(url('gw-a', '/ws/node'));
+    const first = await ScriptedNode.start(url('gw-a', '/ws/node'));
     const nodeKey = c.keys.node(first.nodeId);
     const oldEpoch = Number(await c.redis.hget(nodeKey, 'epoch'));
     const again = track(
-      await RawNode.start(url('gw-b', '/ws/node'), { nodeId: first.nodeId, token: first.token }),
+      await ScriptedNode.start(url('gw-b', '/ws/node'), {
+        register: { node_id: first.nodeId, node_token: first.token },
+      }),
     );
-    expect((await first.closed).code).toBe(4001);
+    expect((await first.node.closed).code).toBe(4001);
     expect(await c.redis.hget(nodeKey, 'owner')).toBe('gw-b');
     expect(Number(await c.redis.hget(nodeKey, 'epoch'))).toBe(oldEpoch + 1);
 
@@ -167,7 +178,7 @@ forEachTopology('cross-instance', (target) => {
         src_lang: 'zh',
         tgt_lang: 'en',
         pipeline: { use_asr: true, use_nmt: true, use_tts: false },
-        audio: TINY_PCM,
+        audio: SILENT_PCM_20MS,
         audio_format: 'pcm16',
         sample_rate: 16_000,
         trace_id: 't-late',
@@ -181,7 +192,7 @@ forEachTopology('cross-instance', (target) => {
       await conn.quit();
     }
     // The new registration serves: a session on C is answered by the node's socket on B.
-    const s = track(await RawSession.open(url('gw-c', '/ws/session')));
+    const s = track(await TestClient.open(url('gw-c', '/ws/session')));
     s.utterance(0);
     await s.until(() => s.resolved === 1, 5_000, 'result through the new registration');
     expect(s.resolutions.get(0)?.[0]).toMatchObject({ type: 'translation_result' });
@@ -193,18 +204,18 @@ forEachTopology('cross-instance', (target) => {
     let seed = 7;
     const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const node = track(
-      await RawNode.start(url('gw-c', '/ws/node'), {
-        maxJobs: 64,
+      await ScriptedNode.start(url('gw-c', '/ws/node'), {
+        register: { max_concurrent_jobs: 64 },
         behaviour: (a, n) => void setTimeout(() => n.answer(a), Math.floor(random() * 400)),
       }),
     );
-    const first = await RawSession.open(url('gw-b', '/ws/session'));
+    const first = await TestClient.open(url('gw-b', '/ws/session'));
     for (let i = 0; i < 30; i++) first.utterance(i);
     await node.until(() => node.assigns.length >= 30, 10_000, 'all 30 jobs at the node');
     await first.until(() => first.resolved >= 5, 10_000, 'some results before the drop');
     first.terminate();
-    const again = track(await RawSession.open(url('gw-a', '/ws/session'), first.resumeRequest()));
-    expect(again.frames[0]).toMatchObject({
+    const again = track(await TestClient.open(url('gw-a', '/ws/session'), { resume: first.resumeRequest() }));
+    expect(again.received[0]).toMatchObject({
       type: 'session_init_ack',
       session_id: first.sessionId,
       resumed: true,
@@ -222,7 +233,7 @@ forEachTopology('cross-instance', (target) => {
     const types = [...first.resolutions.values(), ...again.resolutions.values()].map((fs) => fs[0]?.type);
     expect(new Set(types)).toEqual(new Set(['translation_result']));
     // Replayed results came first and in index order.
-    const replayed = again.frames
+    const replayed = again.received
       .filter((f) => f.type === 'translation_result' && Number(f.utterance_index) < 30)
       .map((f) => Number(f.utterance_index));
     expect(replayed).toEqual([...replayed].sort((x, y) => x - y));
@@ -230,7 +241,7 @@ forEachTopology('cross-instance', (target) => {
   });
 
   it('a new instance is not ready until its preload finished, then serves at once', async () => {
-    track(await RawNode.start(url('gw-a', '/ws/node')));
+    track(await ScriptedNode.start(url('gw-a', '/ws/node')));
     const port = await freePort();
     // Redis stalls while the new instance starts: it cannot load scripts, index or inbox, so it must not be ready.
     await pauseClients(target, 2_000);
@@ -250,7 +261,7 @@ forEachTopology('cross-instance', (target) => {
     const d = await starting;
     const info = await getJson<{ cache_version: number }>(`${d.adminUrl}/api/v1/cluster`);
     expect(info.cache_version).toBe(Number(await c.redis.get(c.keys.index().ver)));
-    const s = track(await RawSession.open(d.wsUrl('/ws/session')));
+    const s = track(await TestClient.open(d.wsUrl('/ws/session')));
     s.utterance(0);
     await s.until(() => s.resolved === 1, 3_000, 'first result on the new instance');
     expect(s.resolutions.get(0)?.[0]).toMatchObject({ type: 'translation_result' });

@@ -8,11 +8,16 @@
  * the probe interval (LINGUA_INBOX_PROBE_MS) of the fault ending.
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { forEachTopology, killPubSubClients, pauseClients, poll } from '@lingua/testkit';
+import {
+  forEachTopology,
+  killPubSubClients,
+  pauseClients,
+  poll,
+  ScriptedNode,
+  TestClient,
+} from '@lingua/testkit';
 import { killClientsNamed, metric, startCluster, type TestCluster } from './support/cluster.js';
 import { PROBE_MS } from './support/env.js';
-import { RawNode } from './support/raw-node.js';
-import { RawSession } from './support/raw-session.js';
 
 const JOBS = 10_000;
 const SESSIONS = 4;
@@ -28,7 +33,11 @@ forEachTopology('inbox faults over 10,000 cross-instance jobs', (target) => {
     c = await startCluster(target, ['gw-a', 'gw-b'], { LINGUA_JOB_TIMEOUT_MS: '20000' });
     for (let i = 0; i < 2; i++) {
       // Headroom over the 400 jobs in flight: a slot is released only after its result has been routed.
-      open.push(await RawNode.start(c.gw('gw-a').wsUrl('/ws/node'), { maxJobs: 1_000 }));
+      open.push(
+        await ScriptedNode.start(c.gw('gw-a').wsUrl('/ws/node'), {
+          register: { max_concurrent_jobs: 1_000 },
+        }),
+      );
     }
   }, 90_000);
   afterEach(async () => {
@@ -41,9 +50,9 @@ forEachTopology('inbox faults over 10,000 cross-instance jobs', (target) => {
 
   /** Runs JOBS utterances over SESSIONS sessions on B; `fault` fires once `at` of them have resolved. */
   async function run(at: number[], fault: (step: number) => Promise<number>) {
-    const sessions: RawSession[] = [];
+    const sessions: TestClient[] = [];
     for (let i = 0; i < SESSIONS; i++) {
-      const s = await RawSession.open(c.gw('gw-b').wsUrl('/ws/session'));
+      const s = await TestClient.open(c.gw('gw-b').wsUrl('/ws/session'));
       s.keepFrames = false;
       sessions.push(s);
       open.push(s);

@@ -7,10 +7,8 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { JobAssign } from '@lingua/protocol';
-import { forEachTopology, poll } from '@lingua/testkit';
+import { forEachTopology, poll, ScriptedNode, TestClient } from '@lingua/testkit';
 import { metric, startCluster, type TestCluster } from './support/cluster.js';
-import { RawNode } from './support/raw-node.js';
-import { RawSession } from './support/raw-session.js';
 
 forEachTopology('takeover of a dead instance', (target) => {
   let c: TestCluster;
@@ -31,21 +29,21 @@ forEachTopology('takeover of a dead instance', (target) => {
 
   it('kill -9 of C: its node leaves, its jobs fail over or resolve, its inbox is deleted', async () => {
     // N2 on C is the only node when B's session sends: it holds that job (silent).
-    const n2 = await RawNode.start(c.gw('gw-c').wsUrl('/ws/node'), { behaviour: () => undefined });
+    const n2 = await ScriptedNode.start(c.gw('gw-c').wsUrl('/ws/node'), { behaviour: () => undefined });
     open.push(n2);
-    const onB = await RawSession.open(c.gw('gw-b').wsUrl('/ws/session'));
+    const onB = await TestClient.open(c.gw('gw-b').wsUrl('/ws/session'));
     open.push(onB);
     onB.utterance(0);
     await n2.until(() => n2.assigns.length === 1, 5_000, 'B’s job at N2');
     // N1 on A then has the most free slots: C's session's job goes there and is held; B's job, once it fails
     // over, is answered.
-    const n1 = await RawNode.start(c.gw('gw-a').wsUrl('/ws/node'), {
+    const n1 = await ScriptedNode.start(c.gw('gw-a').wsUrl('/ws/node'), {
       behaviour: (a, n) => {
         if (a.session_id === onB.sessionId) n.answer(a);
       },
     });
     open.push(n1);
-    const onC = await RawSession.open(c.gw('gw-c').wsUrl('/ws/session'));
+    const onC = await TestClient.open(c.gw('gw-c').wsUrl('/ws/session'));
     onC.utterance(0);
     await n1.until(() => n1.assigns.length === 1, 5_000, 'C’s job at N1');
     const jobOnN1 = n1.assigns[0] as JobAssign;

@@ -6,6 +6,16 @@ describe('bench cli arguments', () => {
     expect(parseArgs(['nodes', '--json', 'out.json', '--nodes=10000'])).toEqual({
       scenario: 'nodes',
       flags: { json: 'out.json', nodes: '10000' },
+      help: false,
+    });
+  });
+
+  it('asks for the usage on --help or -h, wherever it stands', () => {
+    expect(parseArgs(['--help']).help).toBe(true);
+    expect(parseArgs(['nodes', '-h', '--nodes', '5'])).toEqual({
+      scenario: 'nodes',
+      flags: { nodes: '5' },
+      help: true,
     });
   });
 

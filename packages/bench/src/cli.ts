@@ -3,6 +3,7 @@
  * and with `--json` writes `{"scenario", "figures", "env"}` to the file. Scenarios are listed in SCENARIOS.
  */
 import { parseArgs } from './cli-args.js';
+import { BenchError } from './lib/errors.js';
 import { writeJsonReport, type BenchReport } from './lib/report.js';
 import { startStealMeter } from './lib/cpu-steal.js';
 import { probeMachine } from './lib/machine-probe.js';
@@ -33,7 +34,19 @@ function usage(): string {
 }
 
 async function main(): Promise<void> {
-  const { scenario, flags } = parseArgs(process.argv.slice(2));
+  let args: ReturnType<typeof parseArgs>;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof BenchError)) throw err;
+    process.stderr.write(`${err.message}\n${usage()}`);
+    process.exit(2);
+  }
+  const { scenario, flags, help } = args;
+  if (help) {
+    process.stdout.write(usage());
+    return;
+  }
   const entry = scenario === undefined ? undefined : SCENARIOS[scenario];
   if (!entry) {
     process.stderr.write(scenario === undefined ? usage() : `unknown scenario "${scenario}"\n${usage()}`);

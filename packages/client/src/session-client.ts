@@ -1,7 +1,7 @@
 /**
- * The client side of `/ws/session` (PROTOCOL.md §Session socket): open a session, stream audio chunks, end
- * utterances, receive partials and results; after a dropped connection reconnect with backoff and take the
- * session over with ext `resume` (or start a new session when the gateway cannot resume it).
+ * The client side of `/ws/session` (docs/protocol.md "Session socket"): open a session, stream audio chunks, end
+ * utterances, receive partials and results; after a dropped connection reconnect with backoff and take the session
+ * over with ext `resume` (or start a new session when the gateway cannot resume it).
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, tierForMemory } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -124,15 +124,5 @@ describe('loadConfig', () => {
 
   it('treats empty strings as unset', () => {
     expect(loadConfig({ LINGUA_PORT: '', LINGUA_REDIS_CLUSTER_NODES: ' ' }).port).toBe(5010);
-  });
-});
-
-describe('tierForMemory', () => {
-  it('picks the highest tier whose threshold the memory reaches', () => {
-    const { gpuTierThresholds: t } = loadConfig({});
-    expect(tierForMemory(t, 80)).toBe('high');
-    expect(tierForMemory(t, 40)).toBe('high');
-    expect(tierForMemory(t, 24)).toBe('mid');
-    expect(tierForMemory(t, 8)).toBe('low');
   });
 });

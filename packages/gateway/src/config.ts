@@ -168,11 +168,6 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   return Object.freeze(config);
 }
 
-/** The tier of a node whose largest GPU has `gib` GiB, per the configured thresholds. */
-export function tierForMemory(thresholds: readonly GpuTierThreshold[], gib: number): string | undefined {
-  return thresholds.find((t) => gib >= t.minGib)?.tier;
-}
-
 function defaultInstanceId(): string {
   const host =
     hostname()

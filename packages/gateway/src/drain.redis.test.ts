@@ -1,9 +1,8 @@
 import { afterAll, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { forEachTopology, poll } from '@lingua/testkit';
+import { forEachTopology, poll, TestNode } from '@lingua/testkit';
 import type { SessionSide } from './sessions/session-side.js';
 import { startTestGateway, type TestGateway } from './testing/test-gateway.js';
-import { TestNode } from './testing/test-node.js';
 
 forEachTopology('graceful drain', (target) => {
   const started: TestGateway[] = [];

@@ -1,9 +1,15 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { expect, it } from 'vitest';
-import { gatewayEntry, redisEnv, redisTargets, startGateway, uniquePrefix } from '@lingua/testkit';
-import { TestClient } from './testing/test-client.js';
-import { TestNode } from './testing/test-node.js';
+import {
+  gatewayEntry,
+  redisEnv,
+  redisTargets,
+  startGateway,
+  uniquePrefix,
+  TestClient,
+  TestNode,
+} from '@lingua/testkit';
 
 const target = redisTargets()[0];
 

@@ -187,7 +187,7 @@ export function createMetrics() {
     }),
   };
 
-  // ---- Sessions & jobs (owned by the sessions/jobs engineer).
+  // ---- Sessions & jobs.
   const sessions = {
     active: new Gauge({
       name: 'lingua_sessions',
@@ -261,7 +261,7 @@ export function createMetrics() {
   };
   // ---- end of the sessions & jobs section.
 
-  // ---- Cluster (scale engineer): cross-instance routing, inbox, takeover.
+  // ---- Cluster: cross-instance routing, inbox, takeover.
   const cluster = {
     envelopes: new Counter({
       name: 'lingua_cluster_envelopes_total',

@@ -1,5 +1,5 @@
 /**
- * The node side of `/ws/node` (PROTOCOL.md §Node socket): register, heartbeat, run assigned jobs through a
+ * The node side of `/ws/node` (docs/protocol.md "Node socket"): register, heartbeat, run assigned jobs through a
  * handler within a concurrency limit, honour cancels, reconnect forever, drain gracefully.
  */
 import { EventEmitter } from 'node:events';

@@ -1,7 +1,7 @@
 /**
- * Pure audio helpers shared by the gateway and the SDKs (PROTOCOL.md: audio in JSON is base64; `opus` is
- * "Plan A" framing — repeated `[uint16 LE length][Opus packet]`, 16 kHz mono, 20 ms per packet; `pcm16` is
- * signed 16-bit little-endian).
+ * Pure audio helpers shared by the gateway and the SDKs. In the wire protocol audio in JSON is base64; `opus` is
+ * "Plan A" framing — repeated `[uint16 LE length][Opus packet]`, 16 kHz mono, 20 ms per packet; `pcm16` is signed
+ * 16-bit little-endian.
  */
 import { ProtocolError } from './errors.js';
 import type { AudioFormat } from './messages.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, ErrorCode, ProtocolError, errorHint, isErrorCode } from './errors.js';
 
-// PROTOCOL.md §Errors, then our ext codes.
+// The codes of docs/protocol.md "Errors", then our ext codes.
 const DOCUMENTED = [
   'INVALID_MESSAGE',
   'INVALID_SESSION',

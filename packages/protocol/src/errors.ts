@@ -1,5 +1,5 @@
 /**
- * Error codes of PROTOCOL.md §Errors (and our *ext* ones), the hint sentence shown to end users in
+ * Error codes of docs/protocol.md "Errors" (and our *ext* ones), the hint sentence shown to end users in
  * `ui_event.hint`, and the package's typed error.
  */
 export const ErrorCode = Object.freeze({

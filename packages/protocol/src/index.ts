@@ -1,5 +1,5 @@
 /**
- * @lingua/protocol — the Lingua wire protocol (PROTOCOL.md): message types and schemas, frame decoders and
+ * @lingua/protocol — the Lingua wire protocol (docs/protocol.md): message types and schemas, frame decoders and
  * encoders, error codes, limits and audio framing helpers. No I/O.
  */
 export * from './messages.js';

@@ -1,7 +1,7 @@
 import { ProtocolError } from './errors.js';
 
 /**
- * Size limits the decoders enforce. They are protocol defaults (PROTOCOL.md §Limits); the gateway's config
+ * Size limits the decoders enforce. They are protocol defaults (docs/protocol.md "Limits"); the gateway's config
  * overrides them from LINGUA_* variables and builds its decoders with `createDecoders(limits)`.
  */
 export interface Limits {

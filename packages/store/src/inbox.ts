@@ -12,7 +12,7 @@ import {
 } from './shard-subscription.js';
 
 /**
- * The reliable cross-instance inbox (DESIGN.md "Cross-instance inbox").
+ * The reliable cross-instance inbox (docs/architecture.md "Crossing instances").
  *
  * Transport is at-least-once pub/sub plus a replay log; delivery to `onMessage` is exactly-once and in order
  * for everything still in the log:

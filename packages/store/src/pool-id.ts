@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './sha256.js';
 
 /**
- * Pure mapping from what a node declares to the pool it belongs to (DESIGN.md §4). A pool is one
- * (language capability, region, gpu tier); its id is a short hash of the canonical signature, so every gateway
- * computes the same id for the same capability without coordination.
+ * Pure mapping from what a node declares to the pool it belongs to. A pool is one (language capability, region, gpu
+ * tier); its id is a short hash of the canonical signature, so every gateway computes the same id for the same
+ * capability without coordination.
  */
 export interface CapabilityInput {
   language_capabilities?: {
@@ -121,6 +121,6 @@ export function computeCapability(input: CapabilityInput, defaults: CapabilityDe
   const region = input.region?.trim() || defaults.region;
   const tier = input.gpu_tier?.trim() || gpuTier(input.hardware?.gpus, defaults.tierThresholds);
   const signature = `${directed.join(',')}|${region}|${tier}`;
-  const poolId = createHash('sha256').update(signature).digest('hex').slice(0, 16);
+  const poolId = sha256Hex(signature).slice(0, 16);
   return { pairs: withAutoSource(directed), directedPairs: directed, region, tier, signature, poolId };
 }

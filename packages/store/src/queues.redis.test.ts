@@ -14,9 +14,10 @@ import {
 import { connectionForTarget } from './scripts/target-connection.js';
 
 it('takeover job ids are valid BullMQ custom ids whatever the instance id', () => {
-  expect(takeoverJobId('gw-a')).toBe('takeover-gw-a');
-  expect(takeoverJobId('host:1234:ab')).not.toContain(':');
-  expect(takeoverJobId('a:b')).not.toBe(takeoverJobId('a%3Ab'));
+  expect(takeoverJobId('gw-a', 1_000)).toBe('takeover-gw-a-1000');
+  expect(takeoverJobId('host:1234:ab', 1_000)).not.toContain(':');
+  expect(takeoverJobId('a:b', 1_000)).not.toBe(takeoverJobId('a%3Ab', 1_000));
+  expect(takeoverJobId('gw-a', 1_000)).not.toBe(takeoverJobId('gw-a', 2_000));
 });
 
 forEachTopology('maintenance queue', (target) => {
@@ -68,16 +69,16 @@ forEachTopology('maintenance queue', (target) => {
     const taken: string[] = [];
     const { queue } = await setup({ takeover: async (id) => void taken.push(id) });
     const ids = await Promise.all([
-      enqueueTakeover(queue, 'gw-dead'),
-      enqueueTakeover(queue, 'gw-dead'),
-      enqueueTakeover(queue, 'gw-dead'),
+      enqueueTakeover(queue, 'gw-dead', 1_000),
+      enqueueTakeover(queue, 'gw-dead', 1_000),
+      enqueueTakeover(queue, 'gw-dead', 1_000),
     ]);
-    expect(new Set(ids)).toEqual(new Set([takeoverJobId('gw-dead')]));
+    expect(new Set(ids)).toEqual(new Set([takeoverJobId('gw-dead', 1_000)]));
     await poll(() => taken.length >= 1, { what: 'first takeover' });
     // Enqueued again after it ran (another instance noticing late), then a sentinel: with one worker slot and
     // FIFO order, a duplicate would have run before the sentinel does.
-    await enqueueTakeover(queue, 'gw-dead');
-    await enqueueTakeover(queue, 'gw-sentinel');
+    await enqueueTakeover(queue, 'gw-dead', 1_000);
+    await enqueueTakeover(queue, 'gw-sentinel', 1_000);
     await poll(() => taken.includes('gw-sentinel'), { what: 'sentinel takeover' });
     expect(taken).toEqual(['gw-dead', 'gw-sentinel']);
   });
@@ -90,10 +91,10 @@ forEachTopology('maintenance queue', (target) => {
         if (calls === 1) throw new Error('transient');
       },
     });
-    await enqueueTakeover(queue, 'gw-flaky');
+    await enqueueTakeover(queue, 'gw-flaky', 1_000);
     await poll(() => calls >= 2, { timeoutMs: 5_000, what: 'retried takeover' });
     const job = await poll(async () => {
-      const j = await queue.getJob(takeoverJobId('gw-flaky'));
+      const j = await queue.getJob(takeoverJobId('gw-flaky', 1_000));
       return j && (await j.isCompleted()) && j;
     });
     expect(job.attemptsMade).toBe(2);

@@ -5,13 +5,13 @@ import type { KeySchema } from './keys.js';
 import { silentLog, type StoreLog } from './shard-subscription.js';
 
 /**
- * Cluster-wide side work on BullMQ (DESIGN.md "Instance death and takeover"). Every queue key lives under
- * `KeySchema.queuePrefix()`, whose hash tag puts BullMQ's multi-key scripts in one Cluster slot.
+ * Cluster-wide side work on BullMQ: the sweep that finds dead instances and their takeovers. Every queue key lives
+ * under `KeySchema.queuePrefix()`, whose hash tag puts BullMQ's multi-key scripts in one Cluster slot.
  *
  * - `sweep`: one job scheduler for the whole cluster (upserting the same scheduler id from every instance is
  *   idempotent), so exactly one instance runs each sweep;
- * - `takeover`: one job per dead instance; the BullMQ job id is derived from the instance id, so however many
- *   instances notice the death at once, the takeover runs once.
+ * - `takeover`: one job per death of an instance; the BullMQ job id is derived from the instance id and its
+ *   last-seen stamp, so however many instances notice the death at once, the takeover runs once.
  */
 export const MAINTENANCE_QUEUE = 'maintenance';
 export const SWEEP_SCHEDULER_ID = 'sweep';
@@ -53,18 +53,31 @@ export async function createMaintenanceQueue(
   return queue;
 }
 
-/** BullMQ job ids may hold ':' only in its own `a:b:c` form, so the one an instance id may contain is escaped. */
-export function takeoverJobId(instanceId: string): string {
-  return `takeover-${instanceId.replaceAll('%', '%25').replaceAll(':', '%3A')}`;
+/**
+ * The job id of the takeover of `instanceId` last seen at `lastSeen` (ms): `takeover-<id>-<last seen>`. The id
+ * de-duplicates the many sweeps that notice one death; the last-seen stamp (frozen when the instance died) lets a
+ * restarted instance with a fixed id (compose, StatefulSet) be taken over again after a later death. BullMQ job
+ * ids may hold ':' only in its own `a:b:c` form, so the one an instance id may contain is escaped.
+ */
+export function takeoverJobId(instanceId: string, lastSeen: number): string {
+  return `takeover-${instanceId.replaceAll('%', '%25').replaceAll(':', '%3A')}-${Math.round(lastSeen)}`;
 }
 
-/** Enqueues the takeover of a dead instance; a takeover already queued, running or done is not added again. */
-export async function enqueueTakeover(queue: MaintenanceQueue, instanceId: string): Promise<string> {
+/**
+ * Enqueues the takeover of a dead instance last seen at `lastSeen`; a takeover of that death already queued,
+ * running or done is not added again. Resolves to the job id.
+ */
+export async function enqueueTakeover(
+  queue: MaintenanceQueue,
+  instanceId: string,
+  lastSeen: number,
+): Promise<string> {
+  const jobId = takeoverJobId(instanceId, lastSeen);
   const job = await queue.add(
     'takeover',
     { instanceId },
     {
-      jobId: takeoverJobId(instanceId),
+      jobId,
       attempts: 5,
       backoff: { type: 'exponential', delay: 500 },
       // Completed jobs are kept a while: their id is what de-duplicates a late second enqueue.
@@ -72,7 +85,7 @@ export async function enqueueTakeover(queue: MaintenanceQueue, instanceId: strin
       removeOnFail: { age: 24 * 3_600 },
     },
   );
-  return job.id ?? takeoverJobId(instanceId);
+  return job.id ?? jobId;
 }
 
 /**

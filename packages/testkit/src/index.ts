@@ -46,3 +46,19 @@ export {
   type KitRole,
   type KitTokenOptions,
 } from './kit-auth.js';
+export {
+  registerFrame,
+  heartbeatFrame,
+  utteranceFrame,
+  SILENT_PCM_20MS,
+  type Frame,
+} from './peers/frames.js';
+export { TestNode } from './peers/test-node.js';
+export {
+  ScriptedNode,
+  answerAtOnce,
+  type Behaviour,
+  type NodeAction,
+  type ScriptedNodeOptions,
+} from './peers/scripted-node.js';
+export { TestClient, resolutionIndex, type ResumeRequest } from './peers/test-client.js';

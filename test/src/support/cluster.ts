@@ -4,6 +4,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import {
+  kitAdminHeaders,
   createRedisClient,
   discoverNodes,
   redisEnv,
@@ -125,7 +126,8 @@ export async function metric(g: GatewayHandle, name: string, labels = ''): Promi
   return sum;
 }
 
+/** GET with an admin token (the admin API needs one). */
 export async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: kitAdminHeaders() });
   return (await res.json()) as T;
 }

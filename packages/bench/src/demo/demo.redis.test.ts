@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { poll, runSourceCli } from '@lingua/testkit';
+import { kitAdminHeaders, poll, runSourceCli } from '@lingua/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LAYOUT } from './args.js';
 import { DEMO_CONVERSATIONS, type ConversationSpec } from './conversation.js';
@@ -168,8 +168,13 @@ describe('npm run demo', () => {
       (m) => m[1],
     );
     expect(apis).toHaveLength(2);
+    // The demo's gateways verify with the demo's own secret: the admin token it prints is the one that works.
+    const adminToken = /admin {6}Authorization: Bearer (\S+)/.exec(out)?.[1];
+    expect(adminToken).toBeDefined();
+    const headers = { authorization: `Bearer ${adminToken}` };
     for (const base of apis) {
-      const nodes = (await (await fetch(`${base}/api/v1/nodes`)).json()) as { count: number };
+      expect((await fetch(`${base}/api/v1/nodes`, { headers: kitAdminHeaders() })).status).toBe(401);
+      const nodes = (await (await fetch(`${base}/api/v1/nodes`, { headers })).json()) as { count: number };
       expect(nodes.count).toBe(3);
       expect((await fetch(`${base}/metrics`)).status).toBe(200);
     }

@@ -4,7 +4,7 @@
  * `--keep` the stack stays up until Ctrl-C. SIGINT/SIGTERM stop every process the demo started.
  */
 import type { JobAssign } from '@lingua/protocol';
-import type { GatewayHandle } from '@lingua/testkit';
+import { kitToken, type GatewayHandle } from '@lingua/testkit';
 import { USAGE, parseDemoArgs, type DemoOptions } from './args.js';
 import { DEMO_CONVERSATIONS, runConversation, type UtteranceOutcome } from './conversation.js';
 import { clientCommand } from './client-hint.js';
@@ -91,6 +91,8 @@ async function run(opts: DemoOptions): Promise<void> {
       );
       print(`  ${''.padEnd(10)} ws  ${g.wsUrl('/ws/session')} · ${g.wsUrl('/ws/node')}`);
     }
+    // Authentication is on, as in production: the URLs above carry their tokens; the admin API wants this one.
+    print(`  admin      Authorization: Bearer ${kitToken('admin', { sub: 'demo-operator' })}`);
     print(`  redis      ${stack.redis.description}, keys under ${stack.keyPrefix}:`);
     print(`  try        ${clientCommand(gateway2.wsUrl('/ws/session'))}`);
     await new Promise<never>(() => {});

@@ -12,8 +12,6 @@ import { execFileSync } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { BenchError } from './errors.js';
 
-export type ClientSched = 'idle' | 'nice' | 'off';
-
 /** Applies the flags' choice to this process; returns what was applied (reported in the JSON env). */
 export function stepAsideForServers(flags: Readonly<Record<string, string | undefined>>): string {
   const niceRaw = flags['client-nice'];

@@ -3,7 +3,7 @@
  * exist, every LINGUA_* variable the manifests set is one the gateway reads, the Kubernetes grace period
  * covers the drain, Compose, HAProxy and Prometheus agree on the gateways' addresses, and every alert
  * refers to real (or knowingly assumed) metrics and to a runbook section that exists.
- * (Lives in the bench package because it is the dev-only package the deployment engineer owns.)
+ * (Lives in the bench package because it is the dev-only package that may read the deployment files.)
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';

@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type Figures,
-  median,
-  medianOfRuns,
-  percentile,
-  percentiles,
-  ratio,
-  roundFigure,
-  summarize,
-} from './stats.js';
+import { median, percentile, percentiles, ratio, roundFigure, summarize } from './stats.js';
 
 describe('percentile (nearest rank)', () => {
   const oneToHundred = Array.from({ length: 100 }, (_, i) => 100 - i);
@@ -37,20 +28,11 @@ describe('percentile (nearest rank)', () => {
   });
 });
 
-describe('median and medianOfRuns', () => {
+describe('median', () => {
   it('takes the middle value, or the mean of the middle two', () => {
     expect(median([5, 1, 3])).toBe(3);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([])).toBeNaN();
-  });
-
-  it('medians each figure over the runs that report it', () => {
-    const runs: Figures[] = [
-      { jobs_per_s: 3000, p99_ms: 9 },
-      { jobs_per_s: 3300, p99_ms: 4 },
-      { jobs_per_s: 3100, p99_ms: 5, extra: 1 },
-    ];
-    expect(medianOfRuns(runs)).toEqual({ jobs_per_s: 3100, p99_ms: 5, extra: 1 });
   });
 });
 

@@ -44,24 +44,6 @@ export function median(values: readonly number[]): number {
   return ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/**
- * Per-figure median over repeated runs. A figure missing from some runs is the median of the runs that
- * have it, so one scenario variant adding a figure does not poison the others.
- */
-export function medianOfRuns(runs: readonly Figures[]): Figures {
-  const byName = new Map<string, number[]>();
-  for (const run of runs) {
-    for (const [name, value] of Object.entries(run)) {
-      const list = byName.get(name);
-      if (list) list.push(value);
-      else byName.set(name, [value]);
-    }
-  }
-  const out: Figures = {};
-  for (const [name, values] of byName) out[name] = median(values);
-  return out;
-}
-
 export function summarize(samples: readonly number[]): Summary {
   if (samples.length === 0) {
     const nan = Number.NaN;

@@ -1,9 +1,9 @@
 /**
- * `npm run bench -- cluster [--rate R] [--seconds S] [--sessions N] [--nodes M] [--json file]` (issue 5):
- * two gateway processes on one Redis (this scenario starts a redis-server unless `--redis-url` points
- * elsewhere): every session on the session-side gateway, every node on the node-side gateway, so every
- * job_assign crosses into the node side's inbox and every result into the session side's. Sessions speak at R
- * utterances/s in total (open loop, one utterance in flight per session); nodes answer at once.
+ * `npm run bench -- cluster [--rate R] [--seconds S] [--sessions N] [--nodes M] [--json file]`: two gateway processes
+ * on one Redis (this scenario starts a redis-server unless `--redis-url` points elsewhere): every session on the
+ * session-side gateway, every node on the node-side gateway, so every job_assign crosses into the node side's inbox
+ * and every result into the session side's. Sessions speak at R utterances/s in total (open loop, one utterance in
+ * flight per session); nodes answer at once.
  *
  * The session simulator steps aside for the servers (SCHED_IDLE by default; `--client-sched idle|nice|off`,
  * lib/client-priority.ts); the simulated nodes (a child process, node-fleet-process.ts) and the relays below run at
@@ -38,7 +38,14 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { poll, startGateway, startRedisServer, uniquePrefix, type GatewayHandle } from '@lingua/testkit';
+import {
+  kitAdminHeaders,
+  poll,
+  startGateway,
+  startRedisServer,
+  uniquePrefix,
+  type GatewayHandle,
+} from '@lingua/testkit';
 import { countCalls, countScriptCalls, startCommandStats } from '../lib/commandstats.js';
 import { normalPriority, stepAsideForServers } from '../lib/client-priority.js';
 import { intFlag, type Flags } from '../lib/flags.js';
@@ -93,11 +100,10 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
     const s = sessionSide as GatewayHandle;
     const n = nodeSide as GatewayHandle;
 
-    // The session simulator steps aside as in the other scenarios (SCHED_IDLE unless `--client-sched`). It used to
-    // run at normal priority here, when the nodes shared its process: their job_assign stamps then waited for
-    // every runnable task (p50 2.7 → 7 ms). The nodes now stamp in their own process at normal priority, and side
-    // by side (3 pairs) idle gave dispatch p99 9.9 / 10.2 / 13.1 ms against 23 / 14 / 13.8 at normal priority.
-    // Anything that delays the simulator still counts against the gateways: it stamps before it sends and as it reads.
+    // The session simulator steps aside as in the other scenarios (SCHED_IDLE unless `--client-sched`); the nodes
+    // stamp in their own process at normal priority. Side by side (3 pairs), an idle simulator gave dispatch p99
+    // 9.9 / 10.2 / 13.1 ms against 23 / 14 / 13.8 at normal priority. Anything that delays the simulator still
+    // counts against the gateways: it stamps before it sends and as it reads.
     const clientSched = stepAsideForServers(flags);
     say(`simulator priority: ${clientSched}`);
     say(`${nodeCount} nodes on ${n.name}, ${sessionCount} sessions on ${s.name}`);
@@ -105,7 +111,9 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
     fleet = await NodeFleetProcess.start(n.wsUrl('/ws/node'), nodeCount, maxJobs);
     await poll(
       async () => {
-        const body = (await (await fetch(`${s.adminUrl}/api/v1/lang-index`)).json()) as {
+        const body = (await (
+          await fetch(`${s.adminUrl}/api/v1/lang-index`, { headers: kitAdminHeaders() })
+        ).json()) as {
           pairs?: Record<string, string[]>;
         };
         return (body.pairs?.['zh:en']?.length ?? 0) > 0;

@@ -1,12 +1,11 @@
 /**
- * `npm run bench -- dispatch [--sessions N] [--nodes M] [--rate R] [--seconds S] [--json file]` (issue 4):
- * N sessions × M simulated nodes on one gateway process this scenario starts (with its own redis-server unless
- * `--redis-url` points elsewhere). Sessions speak at R utterances/s in total (open loop; a session waits for
- * its previous utterance's resolution, so cuts never merge); nodes answer at once. `--gateway-url` (with
- * `--gateway-admin-url`, default port 9090 of the same host) uses a
- * running gateway instead (started with the env below, on the Redis of `--redis-url`), e.g. for profiling.
- * Once the gateway runs, the session simulator steps aside (SCHED_IDLE by default; `--client-sched`, see
- * lib/client-priority.ts); the nodes run in a child process at normal priority (node-fleet-process.ts).
+ * `npm run bench -- dispatch [--sessions N] [--nodes M] [--rate R] [--seconds S] [--json file]`: N sessions × M
+ * simulated nodes on one gateway process this scenario starts (with its own redis-server unless `--redis-url` points
+ * elsewhere). Sessions speak at R utterances/s in total (open loop; a session waits for its previous utterance's
+ * resolution, so cuts never merge); nodes answer at once. `--gateway-url` (with `--gateway-admin-url`, default port 9090 of the same host) uses a
+ * running gateway instead (started with the env below, on the Redis of `--redis-url`), e.g. for profiling. Once the gateway runs, the session
+ * simulator steps aside (SCHED_IDLE by default; `--client-sched`, see lib/client-priority.ts); the nodes run in a
+ * child process at normal priority (node-fleet-process.ts).
  *
  * Figures (stamps on CLOCK_MONOTONIC, read alike by both simulator processes):
  * - dispatch_*: the final frame sent by the client → job_assign received by the node. With
@@ -25,7 +24,14 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { poll, startGateway, startRedisServer, uniquePrefix, type GatewayHandle } from '@lingua/testkit';
+import {
+  kitAdminHeaders,
+  poll,
+  startGateway,
+  startRedisServer,
+  uniquePrefix,
+  type GatewayHandle,
+} from '@lingua/testkit';
 import { stepAsideForServers } from '../lib/client-priority.js';
 import { countCalls, countScriptCalls, startCommandStats } from '../lib/commandstats.js';
 import { intFlag, type Flags } from '../lib/flags.js';
@@ -112,7 +118,7 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
     fleet = await NodeFleetProcess.start(gateway.wsUrl('/ws/node'), nodeCount, maxJobs);
     await poll(
       async () => {
-        const res = await fetch(`${gateway.adminUrl}/api/v1/lang-index`);
+        const res = await fetch(`${gateway.adminUrl}/api/v1/lang-index`, { headers: kitAdminHeaders() });
         const body = (await res.json()) as { pairs?: Record<string, string[]> };
         return (body.pairs?.['zh:en']?.length ?? 0) > 0;
       },

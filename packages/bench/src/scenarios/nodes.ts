@@ -1,7 +1,7 @@
 /**
- * `npm run bench -- nodes [--nodes N] [--json file]` (issue 3 §9): N simulated nodes over real sockets register
- * and heartbeat against one gateway process this scenario starts (with its own redis-server unless
- * `--redis-url` points elsewhere). Phases:
+ * `npm run bench -- nodes [--nodes N] [--json file]`: N simulated nodes over real sockets register and heartbeat
+ * against one gateway process this scenario starts (with its own redis-server unless `--redis-url` points
+ * elsewhere). Phases:
  *   1. connect N sockets;
  *   2. register them (bounded concurrency) — gateway-side handling from its histogram, client round trips;
  *   3. first heartbeat (→ ready), settle, gateway RSS per idle connection;

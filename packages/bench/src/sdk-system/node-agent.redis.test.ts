@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobContext } from '@lingua/node-agent';
 import type { JobAssign, NodeStatus } from '@lingua/protocol';
-import { forEachTopology, poll } from '@lingua/testkit';
+import { forEachTopology, kitAdminHeaders, poll } from '@lingua/testkit';
 import { afterEach, expect, it } from 'vitest';
 import { TestStack, deferred, nextEvent, speak, tempDir, within } from './stack.js';
 
@@ -40,7 +40,9 @@ forEachTopology('node agent SDK on a real gateway', (target) => {
     expect(await reregistered).toMatchObject({ nodeId: identity.nodeId, registrations: 2 });
     expect((await readyAgain).node_id).toBe(identity.nodeId);
 
-    const api = (await (await fetch(`${second.adminUrl}/api/v1/nodes/${identity.nodeId}`)).json()) as {
+    const api = (await (
+      await fetch(`${second.adminUrl}/api/v1/nodes/${identity.nodeId}`, { headers: kitAdminHeaders() })
+    ).json()) as {
       identity: { owner: string };
     };
     expect(api.identity.owner).toBe('gw-b');

@@ -1,8 +1,8 @@
 /**
- * A scripted stand-in for the gateway's `/ws/session` endpoint, for unit tests of the client. Every frame the
- * client sends is validated with the gateway-side decoder, so a test also proves the client speaks PROTOCOL.md.
- * `autoTranslate` turns a connection into a minimal gateway that answers each finished utterance.
- * Test-only: excluded from the build.
+ * A scripted stand-in for the gateway's `/ws/session` endpoint, for unit tests of the client. Every frame the client
+ * sends is validated with the gateway-side decoder, so a test also proves the client speaks the wire protocol.
+ * `autoTranslate` turns a connection into a minimal gateway that answers each finished utterance. Test-only: excluded
+ * from the build.
  */
 import type { WebSocket } from 'ws';
 import {

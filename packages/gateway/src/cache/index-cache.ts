@@ -1,5 +1,5 @@
 /**
- * The local copy of the language index (DESIGN.md §2.1: caches propose, Redis decides). Loaded whole at start,
+ * The local copy of the language index: it proposes candidate pools, the shard scripts decide. Loaded whole at start,
  * kept current by versioned index events, reloaded whole when an event skips a version, when an event cannot be
  * applied, or when the subscription was re-established (events may have been missed meanwhile).
  */
@@ -88,20 +88,6 @@ export class IndexCache {
     const redisMayHaveGoneBack = reason === 'start' || reason === 'resubscribe' || reason === 'manual';
     if (snap.version >= this.snap.version || redisMayHaveGoneBack) this.snap = snap;
     this.loaded = true;
-  }
-
-  /** A raw index event `<version>|<json>` as published on the events channel. */
-  onEvent(raw: string): void {
-    const bar = raw.indexOf('|');
-    const version = Number(bar > 0 ? raw.slice(0, bar) : NaN);
-    if (!Number.isInteger(version)) return this.background('unknown_event');
-    let event: IndexEvent;
-    try {
-      event = JSON.parse(raw.slice(bar + 1)) as IndexEvent;
-    } catch {
-      return this.background('unknown_event');
-    }
-    this.applyEvent(version, event);
   }
 
   /** A decoded index event: applied in place when it is the next version, else (or if not understood) reload. */

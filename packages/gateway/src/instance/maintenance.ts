@@ -2,18 +2,15 @@
  * The cluster-wide maintenance loop on BullMQ (@lingua/store queues): every instance runs a worker; one job
  * scheduler for the whole cluster runs the sweep every LINGUA_SWEEP_INTERVAL_MS on one of them. The sweep lists
  * instances in `{idx}:instances` whose presence is gone and enqueues one takeover job per death.
- *
- * Takeover job ids are `takeover-<id>-<last seen ms>`: the id de-duplicates the many sweeps that notice one death,
- * and the last-seen stamp (frozen when the instance died) lets a restarted instance with a fixed id (compose,
- * StatefulSet) be taken over again after a later death, which a plain `takeover-<id>` kept for an hour would not.
+ * Takeover jobs are keyed by instance id and last-seen stamp (`takeoverJobId`), so the many sweeps that notice
+ * one death enqueue it once and a restarted instance with a fixed id can be taken over again after a later death.
  */
 import {
   createMaintenanceQueue,
   createMaintenanceWorker,
+  enqueueTakeover,
   hasPresence,
   listInstances,
-  takeoverJobId,
-  type MaintenanceQueue,
   type MaintenanceWorker,
 } from '@lingua/store';
 import type { Logger } from 'pino';
@@ -44,7 +41,7 @@ export async function startMaintenance(ctx: MaintenanceDeps, opts: MaintenanceOp
   const sweep = async (): Promise<string[]> => {
     const dead = await findDeadInstances(ctx);
     for (const d of dead) {
-      await enqueue(queue, d.id, d.lastSeen);
+      await enqueueTakeover(queue, d.id, d.lastSeen);
       opts.onEnqueued?.(d.id);
     }
     return dead.map((d) => d.id);
@@ -84,19 +81,4 @@ export async function findDeadInstances(
   // One slot per instance: separate commands (a Cluster client pipelines them per node).
   const alive = await Promise.all(listed.map((l) => hasPresence(ctx.redis, ctx.keys.instance(l.id))));
   return listed.filter((_, i) => !alive[i]);
-}
-
-async function enqueue(queue: MaintenanceQueue, instanceId: string, lastSeen: number): Promise<void> {
-  await queue.add(
-    'takeover',
-    { instanceId },
-    {
-      jobId: `${takeoverJobId(instanceId)}-${Math.round(lastSeen)}`,
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 500 },
-      // Kept a while: the id is what de-duplicates the sweeps that notice the same death later.
-      removeOnComplete: { age: 3_600 },
-      removeOnFail: { age: 24 * 3_600 },
-    },
-  );
 }

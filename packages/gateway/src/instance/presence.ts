@@ -1,9 +1,8 @@
 /**
- * Instance presence (DESIGN.md §4 `{i}:alive`, §6 "Instance death and takeover"): `{i}:alive` is refreshed every
- * LINGUA_INSTANCE_TICK_MS with a TTL of 3 ticks, and the instance is listed in `{idx}:instances` (score = last
- * seen). An instance whose key expired while it is still listed is dead; the maintenance sweep hands it to a
- * takeover. The key's value carries what `GET /api/v1/cluster` shows about the instance (start time, inbox
- * figures), so every instance can describe every other one without asking it.
+ * Instance presence: `{i}:alive` is refreshed every LINGUA_INSTANCE_TICK_MS with a TTL of 3 ticks, and the instance
+ * is listed in `{idx}:instances` (score = last seen). An instance whose key expired while it is still listed is dead;
+ * the maintenance sweep hands it to a takeover. The key's value carries what `GET /api/v1/cluster` shows about the
+ * instance (start time, inbox figures), so every instance can describe every other one without asking it.
  */
 import type { Logger } from 'pino';
 import { deletePresence, writePresence, type KeySchema, type RedisConnection } from '@lingua/store';

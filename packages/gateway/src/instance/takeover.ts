@@ -1,7 +1,7 @@
 /**
- * Taking over a dead instance (DESIGN.md §6 "Instance death and takeover"), run by the maintenance worker of
- * whichever live instance gets the `takeover` job. Every step is fenced, so a retried or duplicated takeover
- * changes nothing twice, and a node or session that already moved to a live instance is left alone:
+ * Taking over a dead instance (docs/architecture.md "An instance dies"), run by the maintenance worker of whichever
+ * live instance gets the `takeover` job. Every step is fenced, so a retried or duplicated takeover changes nothing
+ * twice, and a node or session that already moved to a live instance is left alone:
  * - its node registrations that did not reconnect elsewhere (owner still the dead instance) are removed at their
  *   epoch; their reservations go to the job side, whose sessions retry elsewhere at once;
  * - the open jobs of its sessions that were not resumed elsewhere are resolved: CANCELLED with a

@@ -1,6 +1,6 @@
 /**
- * Which pool shards to ask, in which order, for one job (DESIGN.md §6 "Dispatch"). Pure: the language index
- * cache proposes, `select-reserve` decides.
+ * Which pool shards to ask, in which order, for one job. Pure: the language index cache proposes, `select-reserve`
+ * decides.
  *
  * - one_way: pools serving src→tgt (`src` auto → any source).
  * - two_way_auto: the speaker may use either language, so pools serving lang_a→lang_b *and* lang_b→lang_a come

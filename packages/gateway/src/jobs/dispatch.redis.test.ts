@@ -1,9 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { forEachTopology, poll } from '@lingua/testkit';
+import { forEachTopology, poll, ScriptedNode, type Behaviour, TestClient, type Frame } from '@lingua/testkit';
 import type { JobAssign } from '@lingua/protocol';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
-import { ScriptedNode, type Behaviour } from '../testing/scripted-node.js';
-import { TestClient, type Frame } from '../testing/test-client.js';
 
 const hold: Behaviour = () => ({ kind: 'silent' });
 const opus = (packets: number): string =>
@@ -81,7 +79,7 @@ forEachTopology('dispatch', (target) => {
     // every slot is used once, none twice
     for (const n of pool) expect(n.maxConcurrent).toBe(4);
     // release: the held jobs answer, the refused indexes come out in order behind them
-    for (const n of pool) for (const a of n.assigns) n.sendResult(a);
+    for (const n of pool) for (const a of n.assigns) n.answer(a);
     await poll(() => sessions.every((c) => resolutions(c).length === 10), { what: 'every index resolved' });
     let results = 0;
     let refused = 0;
@@ -156,8 +154,8 @@ forEachTopology('dispatch', (target) => {
       what: 'index 2 closed',
     });
     // the moved job's result is fenced on its recorded node, so it counts
-    second.sendResult(second.assigns[0] as JobAssign);
-    first.sendResult(first.assigns[0] as JobAssign);
+    second.answer(second.assigns[0] as JobAssign);
+    first.answer(first.assigns[0] as JobAssign);
     await poll(() => resolutions(c).length === 3, { what: 'every index resolved' });
     expect(resolutions(c).map((f) => [f.type, indexOf(f)])).toEqual([
       ['translation_result', 0],

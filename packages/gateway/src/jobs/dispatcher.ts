@@ -1,9 +1,9 @@
 /**
- * Puts one job attempt on a node (DESIGN.md §6 "Dispatch"): candidate shards from the cached index →
- * `select-reserve` on each in turn until one grants a slot (bounded) → `job-open` (first attempt) or the
- * re-dispatch transition (later attempts) → `job_assign` through the router. Two scripts and one route on the
- * happy path; with an affinity node the two scripts run side by side (`open`). The caller (the session's job
- * tracker) arms the deadline and tells the client.
+ * Puts one job attempt on a node (docs/architecture.md "An utterance is dispatched"): candidate shards from the
+ * cached index → `select-reserve` on each in turn until one grants a slot (bounded) → `job-open` (first attempt) or
+ * the re-dispatch transition (later attempts) → `job_assign` through the router. Two scripts and one route on the
+ * happy path; with an affinity node the two scripts run side by side (`open`). The caller (the session's job tracker)
+ * arms the deadline and tells the client.
  */
 import type { JobAssign, JobCancel } from '@lingua/protocol';
 import type { Router } from '../router/router.js';

@@ -1,16 +1,21 @@
 /**
- * The exactly-once invariant (DESIGN.md §7) over random scenarios on real sockets and real Redis: every
- * accepted utterance index resolves exactly once, in index order, with the resolution its node behaviour
- * implies — whatever the mix of result latencies, failures, silent nodes (deadline → retry elsewhere), late
- * results and duplicates. 10 runs × 100 concurrent sessions = 1,000 scenarios per topology.
+ * The exactly-once invariant over random scenarios on real sockets and real Redis: every accepted utterance index
+ * resolves exactly once, in index order, with the resolution its node behaviour implies — whatever the mix of result
+ * latencies, failures, silent nodes (deadline → retry elsewhere), late results and duplicates. 10 runs × 100
+ * concurrent sessions = 1,000 scenarios per topology.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { forEachTopology, poll } from '@lingua/testkit';
+import {
+  forEachTopology,
+  poll,
+  ScriptedNode,
+  type NodeAction,
+  TestClient,
+  type Frame,
+} from '@lingua/testkit';
 import type { JobAssign } from '@lingua/protocol';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
-import { ScriptedNode, type NodeAction } from '../testing/scripted-node.js';
-import { TestClient, type Frame } from '../testing/test-client.js';
 
 const JOB_TIMEOUT_MS = 400;
 const LATE_MS = JOB_TIMEOUT_MS + 150;

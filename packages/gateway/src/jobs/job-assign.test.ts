@@ -14,7 +14,7 @@ describe('job_assign', () => {
     enableStreamingAsr: true,
     partialUpdateIntervalMs: 1000,
   };
-  it('carries every field PROTOCOL.md lists, flags only when true', () => {
+  it('carries every field the protocol lists, flags only when true', () => {
     const msg = buildJobAssign(
       session,
       {

@@ -1,6 +1,6 @@
 /**
- * Builds `job_assign` (PROTOCOL.md, gateway → node) from what the session negotiated and what the segmenter
- * cut. Pure. The encoder drops false cut flags; here they are simply left out unless true.
+ * Builds `job_assign` (gateway → node, docs/protocol.md "gateway → node") from what the session negotiated and what
+ * the segmenter cut. Pure. The encoder drops false cut flags; here they are simply left out unless true.
  */
 import type { AudioFormat, Features, JobAssign, Pipeline, SessionMode } from '@lingua/protocol';
 

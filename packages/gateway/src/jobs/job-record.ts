@@ -1,5 +1,5 @@
 /**
- * The job record stored in `{s}:jobs` (lua/SPEC.md "Job record JSON"), as this gateway writes it: the store's
+ * The job record stored in `{s}:jobs` (lua/README.md "Records"), as this gateway writes it: the store's
  * record plus the fields the job path adds. Redis holds it; the gateway only reads what a script returns.
  */
 import type { JobRecord as StoreJobRecord, JobState } from '@lingua/store';

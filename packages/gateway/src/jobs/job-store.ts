@@ -1,6 +1,6 @@
 /**
- * The job path's Redis operations, one script each (DESIGN.md §5): select-reserve and reserve-release on a
- * pool shard, job-open, job-rebind and job-transition on the session. A thin layer over the @lingua/store
+ * The job path's Redis operations, one script each (contracts in lua/README.md): select-reserve and reserve-release
+ * on a pool shard, job-open, job-rebind and job-transition on the session. A thin layer over the @lingua/store
  * wrappers that binds the key schema, so the job path speaks ids and never builds keys.
  */
 import {

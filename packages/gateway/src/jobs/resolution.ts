@@ -1,9 +1,9 @@
 /**
- * Resolutions: the frames that settle one utterance index for the client (DESIGN.md §2.6). Exactly one
- * resolution goes out per accepted index: a `translation_result`, a `missing_result`, or an `error` followed by a
- * `missing_result` (docs/protocol.md "Delivery guarantees"), with the `ui_event`s that belong to it. So every
- * index gets exactly one translation_result or missing_result, whatever else comes with it. Pure builders, shared by the node side (results) and the session side
- * (gaps, timeouts, no node).
+ * Resolutions: the frames that settle one utterance index for the client. Exactly one resolution goes out per
+ * accepted index: a `translation_result`, a `missing_result`, or an `error` followed by a `missing_result`
+ * (docs/protocol.md "Delivery guarantees to a session"), with the `ui_event`s that belong to it. So every index
+ * gets exactly one translation_result or missing_result, whatever else comes with it. Pure builders, shared by the
+ * node side (results) and the session side (gaps, timeouts, no node).
  */
 import { errorHint, type JobResult, type SessionOutbound, type UiEvent } from '@lingua/protocol';
 

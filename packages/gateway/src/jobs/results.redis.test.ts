@@ -1,9 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { forEachTopology, poll } from '@lingua/testkit';
+import { forEachTopology, poll, ScriptedNode, type Behaviour, TestClient, type Frame } from '@lingua/testkit';
 import type { JobAssign } from '@lingua/protocol';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
-import { ScriptedNode, type Behaviour } from '../testing/scripted-node.js';
-import { TestClient, type Frame } from '../testing/test-client.js';
 
 const JOB_TIMEOUT_MS = 400;
 const GAP_MS = 250;
@@ -122,7 +120,7 @@ forEachTopology('results, failures and deadlines', (target) => {
     await c.next('translation_result');
     await poll(async () => (await stale()) === before + 1, { what: 'the duplicate counted as stale' });
     const a = ns[0]!.assigns[0] as JobAssign;
-    ns[0]!.sendResult(a, { text_translated: 'late' });
+    ns[0]!.answer(a, { text_translated: 'late' });
     await poll(async () => (await stale()) === before + 2, { what: 'the late one counted as stale' });
     expect(c.all('translation_result')).toHaveLength(1);
   });
@@ -150,8 +148,8 @@ forEachTopology('results, failures and deadlines', (target) => {
       ...ref,
     });
     expect(await c.next('asr_partial')).toMatchObject({ utterance_index: 1, text: 'he', job_id: a1.job_id });
-    n.sendResult(a1);
-    n.sendResult(a0);
+    n.answer(a1);
+    n.answer(a0);
     await poll(() => resolutions(c).length === 2, { what: 'both results' });
     expect(resolutions(c).map((f) => f.utterance_index)).toEqual([0, 1]);
     expect(c.all('ui_event').filter((e) => e.event === 'NODE_ACCEPTED')).toHaveLength(1);
@@ -167,7 +165,7 @@ forEachTopology('results, failures and deadlines', (target) => {
       code: 'INVALID_MESSAGE',
       details: { path: '/node_id' },
     });
-    ns[0]!.sendResult(a);
+    ns[0]!.answer(a);
     expect(await c.next('translation_result')).toMatchObject({ utterance_index: 0 });
   });
 
@@ -182,7 +180,7 @@ forEachTopology('results, failures and deadlines', (target) => {
     expect(await c.next('translation_result')).toMatchObject({ utterance_index: 1 });
     await poll(() => ns[0]!.cancels.length === 1, { what: 'the gapped job cancelled' });
     // its late result is dropped
-    ns[0]!.sendResult(ns[0]!.assigns.find((a) => a.utterance_index === 0) as JobAssign);
+    ns[0]!.answer(ns[0]!.assigns.find((a) => a.utterance_index === 0) as JobAssign);
     c.send({ type: 'client_heartbeat', session_id: c.sessionId, timestamp: 1 });
     await c.next('server_heartbeat');
     expect(resolutions(c)).toHaveLength(2);
@@ -204,7 +202,7 @@ forEachTopology('results, failures and deadlines', (target) => {
     expect(c.all('ui_event').filter((e) => e.event === 'DISPATCHED')).toHaveLength(2);
     // both slots are free again: the first node's reservation was released at the timeout
     await poll(() => gw.parts.sessions.inFlight() === 0, { what: 'nothing in flight' });
-    first.sendResult(first.assigns[0] as JobAssign, { text_translated: 'too late' });
+    first.answer(first.assigns[0] as JobAssign, { text_translated: 'too late' });
     c.send({ type: 'client_heartbeat', session_id: c.sessionId, timestamp: 1 });
     await c.next('server_heartbeat');
     expect(c.all('translation_result')).toHaveLength(1);

@@ -1,6 +1,6 @@
 /**
- * The node side of a job (DESIGN.md §6 "Result"), on the instance that owns the node's socket: job frames
- * from a registered node are fenced in Redis and routed to the session's owner.
+ * The node side of a job (docs/architecture.md "A result comes back"), on the instance that owns the node's socket:
+ * job frames from a registered node are fenced in Redis and routed to the session's owner.
  *
  * - `job_ack` / `job_started`: DISPATCHED → ACCEPTED (fenced on node + attempt); the winner tells the session
  *   (ui_event NODE_ACCEPTED). The existing agent never sends them; acceptance is otherwise implicit.

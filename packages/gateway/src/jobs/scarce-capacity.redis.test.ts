@@ -1,16 +1,21 @@
 /**
- * Exactly-once when slots are scarce (DESIGN.md §7): sessions that keep speaking while their preferred node is
- * full drive dispatch through every branch of `Dispatcher.open` — the preferred node (job-open and select-reserve
- * side by side), another node of its shard (job-rebind), no node at all (the record closed as CANCELLED) — and
- * every index must still resolve exactly once, in order, without a node ever holding more jobs than its slots.
+ * Exactly-once when slots are scarce: sessions that keep speaking while their preferred node is full drive dispatch
+ * through every branch of `Dispatcher.open` — the preferred node (job-open and select-reserve side by side), another
+ * node of its shard (job-rebind), no node at all (the record closed as CANCELLED) — and every index must still
+ * resolve exactly once, in order, without a node ever holding more jobs than its slots.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { forEachTopology, poll } from '@lingua/testkit';
+import {
+  forEachTopology,
+  poll,
+  ScriptedNode,
+  type NodeAction,
+  TestClient,
+  type Frame,
+} from '@lingua/testkit';
 import type { JobAssign } from '@lingua/protocol';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
-import { ScriptedNode, type NodeAction } from '../testing/scripted-node.js';
-import { TestClient, type Frame } from '../testing/test-client.js';
 
 const SLOTS = 2;
 const SESSIONS_PER_RUN = 24;

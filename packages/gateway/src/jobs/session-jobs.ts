@@ -1,9 +1,9 @@
 /**
- * The jobs of one session, on the instance that owns the session (DESIGN.md §6 "Dispatch", "Result",
- * "Deadline"). It starts a job per accepted utterance, keeps each open job's deadline, turns node events into
- * resolutions for the session's ordered delivery, and runs the retry path when an attempt times out or its node
- * goes away. Redis decides every race (job-transition compare-and-set); local state is only the open jobs,
- * their timers and the affinity hint.
+ * The jobs of one session, on the instance that owns the session: dispatch, result and deadline (docs/architecture.md
+ * "Flows"). It starts a job per accepted utterance, keeps each open job's deadline, turns node events into
+ * resolutions for the session's ordered delivery, and runs the retry path when an attempt times out or its node goes
+ * away. Redis decides every race (job-transition compare-and-set); local state is only the open jobs, their timers
+ * and the affinity hint.
  *
  * Resolution rule per accepted index (exactly one translation_result or missing_result): the node's result
  * (a node failure is `error <its code>` + `missing_result job_failed`), or `error NO_AVAILABLE_NODE` +

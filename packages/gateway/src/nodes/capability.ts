@@ -27,7 +27,7 @@ export function placementOf(
   return p;
 }
 
-/** Services that must run for a node to be healthy (issue 3 §4). */
+/** Services that must run for a node to be healthy. */
 const CORE_SERVICES = ['asr', 'nmt', 'tts'] as const;
 
 /**

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forEachTopology, poll } from '@lingua/testkit';
+import { forEachTopology, poll, TestNode } from '@lingua/testkit';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
-import { TestNode } from '../testing/test-node.js';
 
 interface NodeView {
   node_id: string;

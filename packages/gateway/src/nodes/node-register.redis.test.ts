@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { forEachTopology, poll, uniquePrefix } from '@lingua/testkit';
+import { forEachTopology, poll, uniquePrefix, TestNode } from '@lingua/testkit';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
-import { TestNode } from '../testing/test-node.js';
 
 interface NodeDetail {
   registered: boolean;

@@ -9,7 +9,7 @@
  * holder is never displaced, and with authentication on an identity that outlived its socket is not taken either.
  * A local old socket counts as live only if it answers a ping; a remote one by its recent heartbeat.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { CAPABILITY_SCHEMA_VERSION, type NodeRegister } from '@lingua/protocol';
 import {
@@ -20,6 +20,7 @@ import {
   recordNodePlacement,
   type NodeClaimResult,
   type NodeHolder,
+  sha256Hex,
   type Reservation,
 } from '@lingua/store';
 import type { Principal } from '../auth/principal.js';
@@ -115,9 +116,9 @@ async function claimAndPlace(
       now,
       ...(epoch === undefined ? {} : { expectedEpoch: epoch }),
       holderLive: live,
-      ...(msg.node_token ? { tokenHash: sha256(msg.node_token) } : {}),
-      ...(principal.anonymous ? {} : { subjectHash: sha256(`sub:${principal.subject}`) }),
-      ...(token ? { newTokenHash: sha256(token) } : {}),
+      ...(msg.node_token ? { tokenHash: sha256Hex(msg.node_token) } : {}),
+      ...(principal.anonymous ? {} : { subjectHash: sha256Hex(`sub:${principal.subject}`) }),
+      ...(token ? { newTokenHash: sha256Hex(token) } : {}),
       bound: principal.nodeBinding?.kind === 'exact' && principal.nodeBinding.nodeId === nodeId,
       // With authentication on, an identity that outlived its socket stays its owner's until it expires.
       strict: !principal.anonymous,
@@ -288,8 +289,4 @@ function newNodeId(principal: Principal): string {
   const binding = principal.nodeBinding;
   if (binding?.kind === 'exact') return binding.nodeId;
   return `${binding?.prefix ?? 'node-'}${randomBytes(8).toString('hex')}`;
-}
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

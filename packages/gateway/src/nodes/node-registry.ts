@@ -1,7 +1,7 @@
 /**
- * This instance's node sockets, by node id. The only local node state (DESIGN.md §2.7): Redis holds the
- * registrations, this map only knows which registered sockets are attached here and under which epoch, so the
- * router can deliver locally and a takeover can fence the old socket.
+ * This instance's node sockets, by node id. The only local node state (an instance owns nothing but its sockets):
+ * Redis holds the registrations, this map only knows which registered sockets are attached here and under which
+ * epoch, so the router can deliver locally and a takeover can fence the old socket.
  */
 import type { NodeOutbound } from '@lingua/protocol';
 import type { NodeDeliveryFailure } from '../router/router.js';

@@ -1,8 +1,8 @@
 /**
- * The Router of N instances (issue 5, DESIGN.md §6 "Cross-instance inbox"). Targets on this instance are written
+ * The Router of N instances (docs/architecture.md "Crossing instances"). Targets on this instance are written
  * directly and never touch Redis; anything owned elsewhere goes into the owner's inbox (`Inbox.publish`: one
- * inbox-publish script), which replays gaps and de-duplicates, so the receiving side sees every envelope once
- * and in order.
+ * inbox-publish script), which replays gaps and de-duplicates, so the receiving side sees every envelope once and in
+ * order.
  *
  * The receiving side hands envelopes to the local node sockets and sessions. What can no longer be delivered
  * here is answered at once instead of being left to a deadline:

@@ -5,11 +5,19 @@
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { JobAssign } from '@lingua/protocol';
-import { forEachTopology, poll, uniquePrefix } from '@lingua/testkit';
+import {
+  forEachTopology,
+  poll,
+  uniquePrefix,
+  ScriptedNode,
+  type Behaviour,
+  SILENT_PCM_20MS,
+  TestClient,
+  utteranceFrame,
+  type Frame,
+  TestNode,
+} from '@lingua/testkit';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
-import { ScriptedNode, type Behaviour } from '../testing/scripted-node.js';
-import { SILENT_PCM_20MS, TestClient, utteranceFrame, type Frame } from '../testing/test-client.js';
-import { TestNode } from '../testing/test-node.js';
 
 forEachTopology('cluster router', (target) => {
   let a: TestGateway;
@@ -144,13 +152,13 @@ forEachTopology('cluster router', (target) => {
     const token = String(c.received.find((f) => f.type === 'session_init_ack')?.resume_token);
     for (let i = 0; i < 4; i++) c.send(utteranceFrame(c.sessionId, i));
     await n.waitForAssigns(4);
-    n.sendResult(held[0] as JobAssign);
+    n.answer(held[0] as JobAssign);
     await c.next('translation_result', (f) => f.utterance_index === 0);
     // Results 1 and 2 are settled while no socket is open; 3 after the resume.
     c.ws.terminate();
     await c.closed;
-    n.sendResult(held[1] as JobAssign);
-    n.sendResult(held[2] as JobAssign);
+    n.answer(held[1] as JobAssign);
+    n.answer(held[2] as JobAssign);
     await poll(async () => (await a.parts.redis.client.xlen(a.parts.keys.session(c.sessionId).out)) >= 2, {
       what: 'results 1 and 2 kept in {s}:out',
     });
@@ -158,7 +166,7 @@ forEachTopology('cluster router', (target) => {
     open.push(r);
     const ack = await r.init({ audio_format: 'pcm16', resume: { session_id: c.sessionId, token } });
     expect(ack).toMatchObject({ session_id: c.sessionId, resumed: true });
-    n.sendResult(held[3] as JobAssign);
+    n.answer(held[3] as JobAssign);
     await r.next('translation_result', (f) => f.utterance_index === 3);
     const indexes = (frames: Frame[]) =>
       frames.filter((f) => f.type === 'translation_result').map((f) => Number(f.utterance_index));
@@ -170,7 +178,7 @@ forEachTopology('cluster router', (target) => {
     });
     r.send(utteranceFrame(c.sessionId, 4));
     await n.waitForAssigns(5);
-    n.sendResult(n.assigns[4] as JobAssign);
+    n.answer(n.assigns[4] as JobAssign);
     await r.next('translation_result', (f) => f.utterance_index === 4);
     expect(await a.parts.redis.client.sismember(a.parts.keys.instance('gw-a').sessions, c.sessionId)).toBe(1);
     await poll(

@@ -6,74 +6,13 @@
  * (Process-level faults — CLIENT KILL, CLIENT PAUSE — are in test/src/inbox-faults.test.ts.)
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import { forEachTopology, poll, uniquePrefix } from '@lingua/testkit';
+import { forEachTopology, poll, ScriptedNode, TestClient, uniquePrefix } from '@lingua/testkit';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
-import { ScriptedNode } from '../testing/scripted-node.js';
-import { utteranceFrame } from '../testing/test-client.js';
 
 const PROBE_MS = 600;
 const JOBS = 10_000;
 const SESSIONS = 4;
 const WINDOW = 100;
-
-/** A session socket that pipelines `utterance` frames and counts resolutions per index. */
-class Pump {
-  readonly count = new Map<number, number>();
-  readonly arrivals: number[] = [];
-  private sessionId = '';
-  private wake: (() => void) | undefined;
-
-  constructor(private readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const f = JSON.parse(String(data)) as { type: string; session_id?: string; utterance_index?: number };
-      if (f.type === 'session_init_ack') this.sessionId = String(f.session_id);
-      if (f.type === 'translation_result' || f.type === 'missing_result') {
-        const i = Number(f.utterance_index);
-        this.count.set(i, (this.count.get(i) ?? 0) + (f.type === 'translation_result' ? 1 : 1000));
-        this.arrivals.push(performance.now());
-      }
-      this.wake?.();
-    });
-  }
-
-  static async open(url: string): Promise<Pump> {
-    const ws = new WebSocket(url);
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    const p = new Pump(ws);
-    ws.send(
-      JSON.stringify({
-        type: 'session_init',
-        client_version: 'test',
-        platform: 'web',
-        src_lang: 'zh',
-        tgt_lang: 'en',
-        audio_format: 'pcm16',
-      }),
-    );
-    await poll(() => p.sessionId !== '', { what: 'session_init_ack' });
-    return p;
-  }
-
-  async run(n: number): Promise<void> {
-    let next = 0;
-    const deadline = Date.now() + 120_000;
-    while (this.count.size < n) {
-      while (next < n && next - this.count.size < WINDOW) {
-        this.ws.send(JSON.stringify(utteranceFrame(this.sessionId, next++)));
-      }
-      if (Date.now() > deadline) throw new Error(`${this.count.size}/${n} resolved`);
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        setTimeout(resolve, 1_000);
-      });
-    }
-  }
-
-  close(): void {
-    this.ws.terminate();
-  }
-}
 
 forEachTopology('deaf inbox subscription under load', (target) => {
   let a: TestGateway;
@@ -103,9 +42,13 @@ forEachTopology('deaf inbox subscription under load', (target) => {
 
   it('B’s subscriber drops its SSUBSCRIBE silently mid-stream: the probe resubscribes, the log fills the gap', async () => {
     const pumps = await Promise.all(
-      Array.from({ length: SESSIONS }, () => Pump.open(b.wsUrl('/ws/session'))),
+      Array.from({ length: SESSIONS }, async () => {
+        const c = await TestClient.open(b.wsUrl('/ws/session'));
+        c.keepFrames = false;
+        return c;
+      }),
     );
-    const resolved = () => pumps.reduce((n, p) => n + p.count.size, 0);
+    const resolved = () => pumps.reduce((n, p) => n + p.resolved, 0);
     const inbox = b.parts.inbox;
     const before = inbox.stats();
     let deafAt = 0;
@@ -116,13 +59,14 @@ forEachTopology('deaf inbox subscription under load', (target) => {
       deafAt = performance.now();
       await sub.conn.client.sunsubscribe(sub.channel);
     })();
-    await Promise.all(pumps.map((p) => p.run(JOBS / SESSIONS)));
+    await Promise.all(pumps.map((p) => p.pump(0, JOBS / SESSIONS, WINDOW, 120_000)));
     await fault;
-    for (const p of pumps) p.close();
+    for (const p of pumps) p.terminate();
 
     for (const p of pumps) {
-      expect(p.count.size).toBe(JOBS / SESSIONS);
-      expect([...p.count.values()].filter((c) => c !== 1)).toEqual([]);
+      expect(p.resolved).toBe(JOBS / SESSIONS);
+      expect(p.duplicates()).toEqual([]);
+      expect([...p.resolutions.values()].filter((fs) => fs[0]?.type !== 'translation_result')).toEqual([]);
     }
     const after = inbox.stats();
     expect(after.resubscribes).toBeGreaterThan(before.resubscribes);

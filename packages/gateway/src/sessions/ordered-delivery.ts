@@ -1,5 +1,5 @@
 /**
- * Per-session ordered delivery of utterance resolutions (DESIGN.md §6 "Result", §7 first invariant).
+ * Per-session ordered delivery of utterance resolutions.
  *
  * Every accepted utterance index resolves exactly once: a result, a missing_result or an error. Resolutions go
  * out in index order among the indexes accepted so far; an index that holds back later, already resolved ones

@@ -4,10 +4,15 @@
  * there; an unknown session is refused and the socket can still open a new one.
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { forEachTopology, poll, uniquePrefix } from '@lingua/testkit';
+import {
+  forEachTopology,
+  poll,
+  uniquePrefix,
+  ScriptedNode,
+  TestClient,
+  utteranceFrame,
+} from '@lingua/testkit';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
-import { ScriptedNode } from '../testing/scripted-node.js';
-import { TestClient, utteranceFrame } from '../testing/test-client.js';
 
 forEachTopology('session resume', (target) => {
   let a: TestGateway;

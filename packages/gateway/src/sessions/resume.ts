@@ -1,6 +1,6 @@
 /**
- * Session resume (*ext*, PROTOCOL.md `session_init.resume{session_id, token}`; issue 5 §5), on whichever instance
- * the client reconnected to:
+ * Session resume (*ext* `session_init.resume{session_id, token}`, docs/protocol.md "Extensions (ours)"), on whichever
+ * instance the client reconnected to:
  * 1. `session-claim` in resume mode: the token must match; the epoch grows, so everything the previous owner
  *    does from now on is fenced (its job transitions return this instance as the session's owner, so results
  *    route here; its socket is closed by a fence envelope);
@@ -17,7 +17,6 @@
  * Until the new Session is registered, events routed here are held by a PendingResume placeholder so none falls
  * into the gap between the claim and the registration.
  */
-import { createHash } from 'node:crypto';
 import {
   DEFAULT_SAMPLE_RATE,
   PROTOCOL_VERSION,
@@ -31,6 +30,7 @@ import {
   readNodeOwner,
   readSessionSnapshot,
   sessionClaim,
+  sha256Hex,
   type JobRecord,
   type KeySchema,
   type OutEntry,
@@ -43,6 +43,7 @@ import { OPEN_STATES } from '../jobs/job-record.js';
 import type { ResolutionKind } from '../jobs/resolution.js';
 import type { AdoptedJob, ReplayEntry, SessionRestore } from './session-restore.js';
 import type { FrameError, SessionSetup } from './session-setup.js';
+import { parseJson } from '../parse-json.js';
 import type { SessionEndpoint } from './session-registry.js';
 
 export interface ResumeDeps {
@@ -80,7 +81,7 @@ export async function resumeSession(
     sessionId,
     instanceId: deps.instanceId,
     now: deps.now(),
-    tokenHash: sha256(token),
+    tokenHash: sha256Hex(token),
   });
   if (claim.status === 'GONE' || claim.status === 'EXISTS') return gone(sessionId);
   if (claim.status === 'DENIED') {
@@ -235,19 +236,6 @@ function indexOfFrame(frame: SessionOutbound): number | undefined {
   if ('utterance_index' in frame && typeof frame.utterance_index === 'number') return frame.utterance_index;
   const details = (frame as { details?: { utterance_index?: unknown } }).details;
   return typeof details?.utterance_index === 'number' ? details.utterance_index : undefined;
-}
-
-function parseJson<T>(text: string | undefined): T | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
 }
 
 /**

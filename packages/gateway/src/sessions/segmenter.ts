@@ -1,5 +1,5 @@
 /**
- * Cuts a session's audio stream into utterances (PROTOCOL.md, DESIGN.md §6 "Session").
+ * Cuts a session's audio stream into utterances (docs/protocol.md "Utterances").
  *
  * Pure: it sees decoded chunk bytes with their duration, a clock and timers, and reports cuts through a
  * callback. It knows nothing of sockets, Redis or utterance indexes (the session assigns those), so every

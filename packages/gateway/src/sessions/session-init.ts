@@ -1,16 +1,16 @@
 /**
- * `session_init` → a new session: checks what the schema cannot (mode needs its languages), negotiates the
- * audio format, claims the session in Redis (`session-claim`, owner = this instance) and builds the ack with
- * every field PROTOCOL.md lists. The *ext* `resume` request is not served yet: such an init opens a new session
- * (`resumed:false`).
+ * `session_init` → a new session: checks what the schema cannot (mode needs its languages), negotiates the audio
+ * format, claims the session in Redis (`session-claim`, owner = this instance) and builds the ack with every field
+ * docs/protocol.md lists. A `session_init` carrying the *ext* `resume` request goes to `resume.ts` instead.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   DEFAULT_SAMPLE_RATE,
   PROTOCOL_VERSION,
   type SessionInit,
   type SessionInitAck,
 } from '@lingua/protocol';
+import { sha256Hex } from '@lingua/store';
 import type { FrameError, SessionSetup } from './session-setup.js';
 import type { SessionStore } from './session-store.js';
 
@@ -54,7 +54,7 @@ export async function initSession(deps: InitDeps, msg: SessionInit): Promise<Ini
     const claim = await deps.store.create(
       sessionId,
       deps.instanceId,
-      sha256(token),
+      sha256Hex(token),
       sessionFields(msg, mode, audioFormat, sampleRate, traceId),
       deps.now(),
     );
@@ -100,7 +100,6 @@ export async function initSession(deps: InitDeps, msg: SessionInit): Promise<Ini
       negotiated_sample_rate: sampleRate,
       negotiated_channel_count: 1,
       resume_token: token,
-      ...(msg.resume !== undefined ? { resumed: false } : {}),
     };
     return { ok: true, setup, ack };
   }
@@ -131,8 +130,4 @@ function sessionFields(
   if (msg.features !== undefined) f.features = msg.features;
   if (msg.auto_langs !== undefined) f.auto_langs = msg.auto_langs;
   return f;
-}
-
-function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
 }

@@ -1,6 +1,6 @@
 /**
- * This instance's live sessions, by id: the only local session state besides the sockets themselves (DESIGN.md
- * §2.7). The router delivers job events through it; drain and metrics count it.
+ * This instance's live sessions, by id: the only local session state besides the sockets themselves (Redis holds the
+ * rest). The router delivers job events through it; drain and metrics count it.
  */
 import type { SessionJobEvent } from '../jobs/job-events.js';
 

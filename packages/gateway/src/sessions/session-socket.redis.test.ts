@@ -1,8 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectRaw, forEachTopology, poll } from '@lingua/testkit';
+import { connectRaw, forEachTopology, poll, ScriptedNode, TestClient } from '@lingua/testkit';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
-import { ScriptedNode } from '../testing/scripted-node.js';
-import { TestClient } from '../testing/test-client.js';
 
 const opusChunk = (packets: number): string =>
   Buffer.concat(Array.from({ length: packets }, () => Buffer.from([2, 0, 7, 7]))).toString('base64');
@@ -31,7 +29,7 @@ forEachTopology('session socket', (target) => {
     await gw.stop();
   });
 
-  it('session_init is acked with every PROTOCOL.md field and the session is claimed in Redis', async () => {
+  it('session_init is acked with every field the protocol lists and the session is claimed in Redis', async () => {
     const c = await connect();
     const ack = await c.init({ trace_id: 'trace-1', src_lang: 'auto', tgt_lang: 'en' });
     expect(ack).toEqual({

@@ -1,5 +1,5 @@
 /**
- * One `/ws/session` socket (PROTOCOL.md §Session socket). Thin on purpose: admit (rate limit, text only) →
+ * One `/ws/session` socket (docs/protocol.md "Session socket"). Thin on purpose: admit (rate limit, text only) →
  * decode → check the session id → hand to the Session. Invalid input gets an `error` (INVALID_MESSAGE with
  * `details.path`, INVALID_SESSION for an unknown or foreign session id) and changes nothing else.
  *

@@ -1,5 +1,6 @@
 /**
- * The session's Redis state: `session-claim` (create now; resume arrives with issue 5), bound to the key schema.
+ * Creating a session in Redis (`session-claim` in create mode), bound to the key schema. Resume claims the session
+ * in `resume.ts`.
  */
 import {
   sessionClaim,

@@ -1,9 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { forEachTopology, poll } from '@lingua/testkit';
+import { forEachTopology, poll, ScriptedNode, TestClient } from '@lingua/testkit';
 import { parseOpusPlanA, type JobAssign } from '@lingua/protocol';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
-import { ScriptedNode } from '../testing/scripted-node.js';
-import { TestClient } from '../testing/test-client.js';
 
 const PAUSE_MS = 500;
 const GRACE_MS = 100;

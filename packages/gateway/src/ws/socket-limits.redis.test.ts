@@ -5,10 +5,8 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { forEachTopology, poll } from '@lingua/testkit';
+import { forEachTopology, poll, TestClient, TestNode } from '@lingua/testkit';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
-import { TestClient } from '../testing/test-client.js';
-import { TestNode } from '../testing/test-node.js';
 
 const MAX_FRAME = 4_096;
 

@@ -1,8 +1,7 @@
 /**
- * A scripted stand-in for the gateway's `/ws/node` endpoint, for unit tests of the agent. It validates every
- * frame the agent sends with the gateway-side decoder, so a test also proves the agent speaks PROTOCOL.md.
- * The socket mechanics (recording, waiting, replying) are the test kit's `FakeWsServer`.
- * Test-only: excluded from the build.
+ * A scripted stand-in for the gateway's `/ws/node` endpoint, for unit tests of the agent. It validates every frame
+ * the agent sends with the gateway-side decoder, so a test also proves the agent speaks the wire protocol. The socket
+ * mechanics (recording, waiting, replying) are the test kit's `FakeWsServer`. Test-only: excluded from the build.
  */
 import type { WebSocket } from 'ws';
 import { decodeNodeFrame, encodeNodeFrame, type NodeInbound, type NodeOutbound } from '@lingua/protocol';

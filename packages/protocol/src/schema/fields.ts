@@ -129,5 +129,3 @@ export function fields(l: Limits) {
       }),
   };
 }
-
-export type Fields = ReturnType<typeof fields>;

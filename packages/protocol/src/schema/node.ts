@@ -1,4 +1,4 @@
-/** Messages of the node socket (`/ws/node`), both directions (PROTOCOL.md §Node socket). */
+/** Messages of the node socket (`/ws/node`), both directions (docs/protocol.md "Node socket"). */
 import { Type } from '@sinclair/typebox';
 import type { Limits } from '../limits.js';
 import {

@@ -1,4 +1,4 @@
-/** Messages of the session socket (`/ws/session`), both directions (PROTOCOL.md §Session socket). */
+/** Messages of the session socket (`/ws/session`), both directions (docs/protocol.md "Session socket"). */
 import { Type } from '@sinclair/typebox';
 import type { Limits } from '../limits.js';
 import {

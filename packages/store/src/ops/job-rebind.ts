@@ -23,7 +23,8 @@ export interface JobRebindArgs {
 
 /**
  * Moves a job that job-open recorded on a proposed node to the node select-reserve chose instead (the two run side
- * by side; lua/SPEC.md "job-rebind"). Must run before the job_assign goes out: results are fenced on the record's node.
+ * by side; lua/README.md "job-rebind"). Must run before the job_assign goes out: results are fenced on the
+ * record's node.
  */
 export async function jobRebind(
   runner: ScriptRunner,

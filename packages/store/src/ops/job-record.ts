@@ -1,7 +1,7 @@
 import { unexpectedReply } from '../errors.js';
 import { replyNumber, replyString } from './reply.js';
 
-/** Job states of the FSM in lua/SPEC.md; `job-transition` enforces the legal moves. */
+/** Job states (transitions: lua/README.md "Records"); `job-transition` enforces the legal moves. */
 export type JobState = 'DISPATCHED' | 'ACCEPTED' | 'COMPLETED' | 'FAILED' | 'TIMED_OUT' | 'CANCELLED';
 
 export const JOB_STATES: readonly JobState[] = [

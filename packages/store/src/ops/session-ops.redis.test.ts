@@ -5,7 +5,6 @@ import { KeySchema } from '../keys.js';
 import { ScriptRunner } from '../scripts/loader.js';
 import { connectionForTarget } from '../scripts/target-connection.js';
 import { sessionClaim } from './session-claim.js';
-import { sessionNextIndex } from './session-next-index.js';
 
 forEachTopology('session scripts', (target) => {
   let conn: RedisConnection;
@@ -60,27 +59,5 @@ forEachTopology('session scripts', (target) => {
     expect(await resume('s2', 'gw-b')).toEqual({ status: 'OK', epoch: 2, prevOwner: 'gw-a', prevEpoch: 1 });
     expect(await resume('s2', 'gw-c')).toEqual({ status: 'OK', epoch: 3, prevOwner: 'gw-b', prevEpoch: 2 });
     expect(await conn.client.hmget(keys.session('s2').session, 'owner', 'epoch')).toEqual(['gw-c', '3']);
-  });
-
-  it('hands out utterance indexes 0, 1, 2 … to the current epoch only', async () => {
-    await create('s3');
-    const k = keys.session('s3');
-    expect(await sessionNextIndex(runner, k, { epoch: 1 })).toEqual({ status: 'OK', index: 0 });
-    expect(await sessionNextIndex(runner, k, { epoch: 1 })).toEqual({ status: 'OK', index: 1 });
-    await resume('s3', 'gw-b');
-    expect(await sessionNextIndex(runner, k, { epoch: 1 })).toEqual({ status: 'STALE' });
-    expect(await sessionNextIndex(runner, k, { epoch: 2 })).toEqual({ status: 'OK', index: 2 });
-    expect(await sessionNextIndex(runner, keys.session('missing'), { epoch: 1 })).toEqual({
-      status: 'STALE',
-    });
-  });
-
-  it('never hands out an index twice under concurrency', async () => {
-    await create('s4');
-    const results = await Promise.all(
-      Array.from({ length: 40 }, () => sessionNextIndex(runner, keys.session('s4'), { epoch: 1 })),
-    );
-    const indexes = results.map((r) => (r.status === 'OK' ? r.index : -1)).sort((a, b) => a - b);
-    expect(indexes).toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
 });

@@ -1,59 +1,14 @@
 /**
- * Test support (not built into dist): a scripted GPU node over a real `ws` socket, with frames queued so a
- * test can await the next one of a type.
+ * A GPU node over a real `ws` socket, driven frame by frame: received frames are queued so a test can await the
+ * next one of a type. `register` remembers the node id and token the gateway issued.
  */
 import { WebSocket, type ClientOptions } from 'ws';
 import type { NodeHeartbeat, NodeRegister } from '@lingua/protocol';
-
-type Frame = { type: string; [k: string]: unknown };
-
-export function registerFrame(overrides: Partial<NodeRegister> = {}): NodeRegister {
-  return {
-    type: 'node_register',
-    version: '2.3.0',
-    capability_schema_version: '2.0',
-    platform: 'linux',
-    hardware: { cpu_cores: 16, memory_gb: 64, gpus: [{ name: 'RTX 4090', memory_gb: 24 }] },
-    installed_models: [],
-    installed_services: [
-      { service_id: 'asr-1', type: 'asr', device: 'gpu', status: 'running' },
-      { service_id: 'nmt-1', type: 'nmt', device: 'gpu', status: 'running' },
-      { service_id: 'tts-1', type: 'tts', device: 'gpu', status: 'running' },
-    ],
-    capability_by_type: [
-      { type: 'asr', ready: true },
-      { type: 'nmt', ready: true },
-      { type: 'tts', ready: true },
-    ],
-    features_supported: {},
-    accept_public_jobs: true,
-    language_capabilities: { asr_languages: ['en', 'zh'], semantic_languages: ['en', 'zh'] },
-    ...overrides,
-  };
-}
-
-export function heartbeatFrame(nodeId: string, overrides: Partial<NodeHeartbeat> = {}): NodeHeartbeat {
-  return {
-    type: 'node_heartbeat',
-    node_id: nodeId,
-    timestamp: Date.now(),
-    resource_usage: { cpu_percent: 10, gpu_percent: 20, mem_percent: 30, running_jobs: 0 },
-    installed_services: [
-      { service_id: 'asr-1', type: 'asr', device: 'gpu', status: 'running' },
-      { service_id: 'nmt-1', type: 'nmt', device: 'gpu', status: 'running' },
-      { service_id: 'tts-1', type: 'tts', device: 'gpu', status: 'running' },
-    ],
-    capability_by_type: [
-      { type: 'asr', ready: true },
-      { type: 'nmt', ready: true },
-      { type: 'tts', ready: true },
-    ],
-    ...overrides,
-  };
-}
+import { heartbeatFrame, registerFrame, type Frame } from './frames.js';
 
 export class TestNode {
   readonly ws: WebSocket;
+  /** Received frames no `next` has taken yet. */
   readonly frames: Frame[] = [];
   private waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
@@ -86,7 +41,9 @@ export class TestNode {
     return node;
   }
 
+  /** Sends a frame (objects as JSON, strings as they are); nothing once the socket is no longer open. */
   send(frame: unknown): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
@@ -116,13 +73,17 @@ export class TestNode {
     });
   }
 
-  /** Registers and resolves with the ack (remembers node id and token). */
+  /**
+   * Registers and resolves with the ack; remembers the node id and the token (the one issued in the ack, else the
+   * one presented).
+   */
   async register(overrides: Partial<NodeRegister> = {}): Promise<Frame> {
     this.send(registerFrame(overrides));
     const ack = await this.next(['node_register_ack', 'error']);
     if (ack.type === 'error') throw new Error(`registration refused: ${JSON.stringify(ack)}`);
     this.nodeId = String(ack.node_id);
     if (typeof ack.node_token === 'string') this.token = ack.node_token;
+    else if (overrides.node_token) this.token = overrides.node_token;
     return ack;
   }
 
