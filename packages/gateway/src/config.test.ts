@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
-function configError(env: Record<string, string>): ConfigError {
+/** Authentication is on by default and needs a key: every case starts from a keyed environment. */
+const KEYED = { LINGUA_AUTH_JWT_SECRET: 'k'.repeat(32) };
+
+function configError(env: Record<string, string | undefined>): ConfigError {
   try {
-    loadConfig(env);
+    loadConfig({ ...KEYED, ...env });
   } catch (err) {
     if (err instanceof ConfigError) return err;
     throw err;
@@ -12,8 +15,28 @@ function configError(env: Record<string, string>): ConfigError {
 }
 
 describe('loadConfig', () => {
+  it('refuses to start without a verification key, and says how to configure one', () => {
+    const err = configError({ LINGUA_AUTH_JWT_SECRET: undefined });
+    expect(err.variable).toBe('LINGUA_AUTH');
+    expect(err.message).toContain('LINGUA_AUTH_JWT_SECRET');
+    expect(err.message).toContain('LINGUA_AUTH=off');
+  });
+
+  it('opens the sockets only when LINGUA_AUTH=off says so, and the admin API only by its own switch', () => {
+    const open = { LINGUA_AUTH_JWT_SECRET: undefined, LINGUA_AUTH: 'off' };
+    expect(configError(open).variable).toBe('LINGUA_ADMIN_AUTH');
+    const c = loadConfig({ LINGUA_AUTH: 'off', LINGUA_ADMIN_AUTH: 'off' });
+    expect(c.auth.mode).toBe('off');
+    expect(c.adminAuth.mode).toBe('off');
+    const keyed = loadConfig({ ...KEYED, LINGUA_AUTH: 'off' });
+    expect(keyed.auth.mode).toBe('off');
+    expect(keyed.adminAuth.mode).toBe('on');
+    expect(loadConfig(KEYED).auth.mode).toBe('on');
+    expect(configError({ LINGUA_ADMIN_AUTH: 'maybe' }).variable).toBe('LINGUA_ADMIN_AUTH');
+  });
+
   it('applies the documented defaults to an empty environment', () => {
-    const c = loadConfig({});
+    const c = loadConfig(KEYED);
     expect(c).toMatchObject({
       port: 5010,
       host: '0.0.0.0',
@@ -59,13 +82,14 @@ describe('loadConfig', () => {
   });
 
   it('returns a frozen object', () => {
-    const c = loadConfig({});
+    const c = loadConfig(KEYED);
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.gpuTierThresholds)).toBe(true);
   });
 
   it('reads every kind of variable', () => {
     const c = loadConfig({
+      ...KEYED,
       LINGUA_PORT: '0',
       LINGUA_REDIS_CLUSTER_NODES: '127.0.0.1:7000, 127.0.0.1:7001,[::1]:7002',
       LINGUA_INSTANCE_ID: 'gw-a',
@@ -89,14 +113,17 @@ describe('loadConfig', () => {
   });
 
   it('binds the admin port like the public one unless told otherwise', () => {
-    expect(loadConfig({ LINGUA_HOST: '127.0.0.1' })).toMatchObject({
+    expect(loadConfig({ ...KEYED, LINGUA_HOST: '127.0.0.1' })).toMatchObject({
       host: '127.0.0.1',
       adminHost: '127.0.0.1',
     });
-    expect(loadConfig({ LINGUA_HOST: '127.0.0.1', LINGUA_ADMIN_HOST: '10.0.0.5' }).adminHost).toBe(
+    expect(loadConfig({ ...KEYED, LINGUA_HOST: '127.0.0.1', LINGUA_ADMIN_HOST: '10.0.0.5' }).adminHost).toBe(
       '10.0.0.5',
     );
-    expect(loadConfig({ LINGUA_PORT: '0', LINGUA_ADMIN_PORT: '0' })).toMatchObject({ port: 0, adminPort: 0 });
+    expect(loadConfig({ ...KEYED, LINGUA_PORT: '0', LINGUA_ADMIN_PORT: '0' })).toMatchObject({
+      port: 0,
+      adminPort: 0,
+    });
   });
 
   it.each([
@@ -123,6 +150,6 @@ describe('loadConfig', () => {
   });
 
   it('treats empty strings as unset', () => {
-    expect(loadConfig({ LINGUA_PORT: '', LINGUA_REDIS_CLUSTER_NODES: ' ' }).port).toBe(5010);
+    expect(loadConfig({ ...KEYED, LINGUA_PORT: '', LINGUA_REDIS_CLUSTER_NODES: ' ' }).port).toBe(5010);
   });
 });

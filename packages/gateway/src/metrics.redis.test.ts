@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { forEachTopology, poll, TestNode } from '@lingua/testkit';
+import { forEachTopology, kitAdminHeaders, kitToken, poll, TestNode } from '@lingua/testkit';
 import { startTestGateway, type TestGateway } from './testing/test-gateway.js';
 
 forEachTopology('/metrics of a live gateway', (target) => {
@@ -21,9 +21,22 @@ forEachTopology('/metrics of a live gateway', (target) => {
   });
 
   it('the operator surface is on the admin port only; the public port serves the sockets and health', async () => {
-    for (const path of ['/metrics', '/api/v1/nodes', '/api/v1/cluster', '/api/v1/lang-index']) {
-      expect((await fetch(gw.httpUrl(path))).status, `public ${path}`).toBe(404);
-      expect((await fetch(gw.adminUrl(path))).status, `admin ${path}`).toBe(200);
+    expect((await fetch(gw.httpUrl('/metrics'))).status, 'public /metrics').toBe(404);
+    expect((await fetch(gw.adminUrl('/metrics'))).status, 'admin /metrics, open to scrapers').toBe(200);
+    for (const path of ['/api/v1/nodes', '/api/v1/cluster', '/api/v1/lang-index']) {
+      expect((await fetch(gw.httpUrl(path), { headers: kitAdminHeaders() })).status, `public ${path}`).toBe(
+        404,
+      );
+      // The admin API needs an admin token: none → 401, another role's → 403.
+      expect((await fetch(gw.adminUrl(path))).status, `admin ${path} without a token`).toBe(401);
+      const session = { authorization: `Bearer ${kitToken('session')}` };
+      expect(
+        (await fetch(gw.adminUrl(path), { headers: session })).status,
+        `admin ${path}, session token`,
+      ).toBe(403);
+      expect((await fetch(gw.adminUrl(path), { headers: kitAdminHeaders() })).status, `admin ${path}`).toBe(
+        200,
+      );
     }
     for (const path of ['/healthz', '/readyz']) {
       expect((await fetch(gw.httpUrl(path))).status, `public ${path}`).toBe(200);

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startGateway, type GatewayHandle } from './gateway-process.js';
+import { kitAuthEnv } from './kit-auth.js';
 import { pidAlive } from './kit-processes.js';
 
 const fake = fileURLToPath(new URL('../fixtures/fake-gateway.mjs', import.meta.url));
@@ -29,10 +30,19 @@ describe('startGateway', () => {
       LINGUA_INSTANCE_ID: 'gw-a',
       LINGUA_PORT: String(gateway.port),
       LINGUA_ADMIN_PORT: String(gateway.adminPort),
+      // The kit's verification secret: kit gateways run with authentication on, as in production.
+      ...kitAuthEnv(),
     });
     expect(gateway.adminPort).not.toBe(gateway.port);
     expect(gateway.adminUrl).toBe(`http://127.0.0.1:${gateway.adminPort}`);
-    expect(gateway.wsUrl('/ws/node')).toBe(`ws://127.0.0.1:${gateway.port}/ws/node`);
+    const ws = new URL(gateway.wsUrl('/ws/node'));
+    expect(`${ws.origin}${ws.pathname}`).toBe(`ws://127.0.0.1:${gateway.port}/ws/node`);
+    // Every URL the kit hands out carries a node token for its endpoint.
+    const token = ws.searchParams.get('access_token') ?? '';
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
+      role: string;
+    };
+    expect(claims.role).toBe('node');
   });
 
   it('stop() sends SIGTERM and waits for a clean exit', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { forEachTopology, poll, uniquePrefix, TestNode } from '@lingua/testkit';
+import { forEachTopology, kitToken, poll, uniquePrefix, TestNode } from '@lingua/testkit';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
 
 interface NodeDetail {
@@ -70,13 +70,13 @@ forEachTopology('node registration', (target) => {
     expect((await holder.next('node_status')).status).toBe('ready');
   });
 
-  it('refuses a node id held live on another instance when neither token nor peer address match', async () => {
+  it('refuses a node id held live on another instance without proof, even from the same address', async () => {
     const holder = await connect();
     await holder.register();
     holder.heartbeat();
     await holder.next('node_status');
-    // Another loopback address: a different peer than the holder's 127.0.0.1.
-    const intruder = await connect(other, { localAddress: '127.0.0.2' });
+    // Same loopback address as the holder: an address proves nothing.
+    const intruder = await connect(other);
     intruder.send(registerFrameFor({ node_id: holder.nodeId, node_token: 'not-the-token' }));
     const err = await intruder.next('error');
     expect(err.code).toBe('NODE_ID_CONFLICT');
@@ -86,13 +86,48 @@ forEachTopology('node registration', (target) => {
     expect(d.identity?.owner).toBe('gw-a');
   });
 
-  it('lets the same peer take over a node id held on another instance (reconnect racing the old close)', async () => {
+  it('a credential bound to exactly that id takes it over on another instance; one bound to another id may not use it', async () => {
     const holder = await connect();
     await holder.register();
-    const again = await connect(other);
+    const bound = (g: TestGateway, nodeId: string): string => {
+      const u = new URL(g.wsUrl('/ws/node'));
+      u.searchParams.set('access_token', kitToken('node', { nodeId }));
+      return u.toString();
+    };
+    const again = await TestNode.connect(bound(other, holder.nodeId));
+    nodes.push(again);
     const ack = await again.register({ node_id: holder.nodeId });
     expect(ack.node_id).toBe(holder.nodeId);
     expect((await detail(holder.nodeId)).identity?.owner).toBe('gw-b');
+
+    const wrong = await TestNode.connect(bound(gw, 'someone-else'));
+    nodes.push(wrong);
+    wrong.send(registerFrameFor({ node_id: holder.nodeId }));
+    const err = await wrong.next('error');
+    expect(err).toMatchObject({ code: 'UNAUTHORIZED', details: { path: '/node_id' } });
+    expect((await wrong.closed).code).toBe(4000);
+    // Without a node_id, a bound credential registers as its own id.
+    const own = await TestNode.connect(bound(gw, 'bound-own-id'));
+    nodes.push(own);
+    expect((await own.register()).node_id).toBe('bound-own-id');
+  });
+
+  it('a dropped node id stays its owner’s while its identity lasts: no proof, no takeover; the same credential may', async () => {
+    const url = gw.wsUrl('/ws/node'); // one token, one subject: the same machine reconnecting
+    const first = await TestNode.connect(url);
+    nodes.push(first);
+    await first.register();
+    await first.close();
+    await poll(async () => (await detail(first.nodeId)).registered === false, {
+      what: 'registration removed',
+    });
+    const stranger = await connect();
+    stranger.send(registerFrameFor({ node_id: first.nodeId }));
+    expect((await stranger.next('error')).code).toBe('NODE_ID_CONFLICT');
+    expect((await stranger.closed).code).toBe(4000);
+    const back = await TestNode.connect(url);
+    nodes.push(back);
+    expect((await back.register({ node_id: first.nodeId })).node_id).toBe(first.nodeId);
   });
 
   it('takes over with the token: the old local socket is fenced and its late close removes nothing', async () => {
@@ -117,12 +152,12 @@ forEachTopology('node registration', (target) => {
     expect((await second.next('node_status')).status).toBe('ready');
   });
 
-  it('reconnect race: same peer while the old socket is dead takes over; the late close is harmless', async () => {
+  it('reconnect race: the node token takes over a socket that no longer answers pings; the late close is harmless', async () => {
     // autoPong off: the old socket stays open but never answers pings, like a half-dead TCP connection.
     const stale = await connect(gw, { autoPong: false });
     await stale.register();
     const fresh = await connect();
-    const ack = await fresh.register({ node_id: stale.nodeId });
+    const ack = await fresh.register({ node_id: stale.nodeId, node_token: stale.token });
     expect(ack.node_id).toBe(stale.nodeId);
     expect((await stale.closed).code).toBe(4001);
     await poll(() => gw.parts.nodeSockets.get(stale.nodeId) !== undefined, {

@@ -288,5 +288,6 @@ async function holderLive(
 function newNodeId(principal: Principal): string {
   const binding = principal.nodeBinding;
   if (binding?.kind === 'exact') return binding.nodeId;
-  return `${binding?.prefix ?? 'node-'}${randomBytes(8).toString('hex')}`;
+  const prefix = binding?.kind === 'prefix' && binding.prefix !== '' ? binding.prefix : 'node-';
+  return `${prefix}${randomBytes(8).toString('hex')}`;
 }
