@@ -196,7 +196,8 @@ describe('npm run demo', () => {
     // Unbuilt (a fresh clone, as in CI) the suggestion builds first: `npx lingua-client` alone would refuse.
     expect(build === undefined).toBe(clientBuilt());
     // The client's defaults: every session starts at once and streams 3 utterances of 2 s in real time.
-    expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws\/session$/);
+    // Authentication is on: the URL carries the session token the demo minted.
+    expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws\/session\?access_token=[\w.-]+$/);
     const client = runSourceCli(CLIENT, [
       '--url',
       url as string,
