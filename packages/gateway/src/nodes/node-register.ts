@@ -23,6 +23,7 @@ import {
 } from '@lingua/store';
 import type { NodeDeps } from './node-deps.js';
 import { placementOf, runningServices, type Placement } from './capability.js';
+import { languageLimitViolation, nodeSlots } from './capability-limits.js';
 import type { NodeRegistration, NodeSocketHandle, RecordBase } from './node-registration.js';
 import { placeNode, removeNode, type ShardRef } from './node-placement.js';
 
@@ -59,8 +60,12 @@ export async function registerNode(
   if (!NODE_ID.test(nodeId)) {
     return conn.reject('INVALID_MESSAGE', `node_id must match ${NODE_ID.source}`, { path: '/node_id' });
   }
+  const tooMany = languageLimitViolation(msg, cfg.nodeMaxLanguages);
+  if (tooMany) {
+    return conn.reject('INVALID_CAPABILITY_SCHEMA', tooMany.message, { path: tooMany.path });
+  }
   const placement = placementOf(msg, cfg);
-  if (placement.directedPairs.length === 0) {
+  if (placement.blocks.length === 0) {
     return conn.reject('MODEL_NOT_AVAILABLE', 'the node serves no language pair', {
       path: '/language_capabilities',
     });
@@ -169,7 +174,7 @@ async function claimAndPlace(
     owner: ctx.instanceId,
     region: placement.region,
     tier: placement.tier,
-    max: msg.max_concurrent_jobs ?? ctx.config.nodeMaxJobs,
+    max: nodeSlots(msg.max_concurrent_jobs, ctx.config.nodeMaxJobs),
     version: msg.version,
     platform: msg.platform,
     public: msg.accept_public_jobs,
