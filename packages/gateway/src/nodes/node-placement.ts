@@ -1,6 +1,6 @@
 /**
  * Placing a node registration in Redis and taking it out again: the sequences of scripts behind register,
- * move, re-place and close (DESIGN.md §6). Each step is fenced by epoch in its script; this module only decides
+ * move, re-place and close. Each step is fenced by epoch in its script; this module only decides
  * the order and which index bookkeeping (index-assign / index-release) the outcome calls for.
  *
  * Index bookkeeping rule: whoever actually removed a node's shard record (shard-remove → OK) releases its index

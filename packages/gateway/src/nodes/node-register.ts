@@ -1,5 +1,5 @@
 /**
- * node_register (DESIGN.md §6, issue 3 §3): validate → node-claim (conflict policy, epoch++) → take the previous
+ * node_register: validate → node-claim (conflict policy, epoch++) → take the previous
  * registration out of its shard (its reservations carried along) → index-assign → shard-upsert → ack.
  *
  * Conflict policy: a node id whose holder is live is refused with NODE_ID_CONFLICT unless the newcomer proves it
