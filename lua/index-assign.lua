@@ -92,7 +92,11 @@ if new_pool then
 end
 
 local ver = redis.call('INCR', ver_key)
-local kind = new_pool and 'pool_added' or 'shard_added'
-redis.call('SPUBLISH', events, ver .. '|{"kind":"' .. kind .. '","pool":' .. cjson.encode(pool_id) ..
-  ',"shard":' .. chosen .. ',"at":' .. ARGV[5] .. ',"meta":' .. meta_json .. '}')
+-- Only a new pool's event carries the meta (its blocks): a shard_added needs just the shard.
+local event = ver .. '|{"kind":"' .. (new_pool and 'pool_added' or 'shard_added') .. '","pool":' ..
+  cjson.encode(pool_id) .. ',"shard":' .. chosen .. ',"at":' .. ARGV[5]
+if new_pool then
+  event = event .. ',"meta":' .. meta_json
+end
+redis.call('SPUBLISH', events, event .. '}')
 return {'OK', chosen, ver, 1}

@@ -8,31 +8,28 @@ local function pool_lang_fields(blocks, pool_id)
   if type(blocks) ~= 'table' then
     return nil
   end
-  local seen, fields = {}, {}
+  local seen = {['s:'] = {}, ['t:'] = {}}
+  local fields = {}
+  local suffix = ':' .. pool_id
   local function add(side, list)
-    if type(list) ~= 'table' then
-      return
-    end
+    local done = seen[side]
     for _, lang in ipairs(list) do
-      if type(lang) == 'string' and lang ~= '' then
-        local field = side .. lang .. ':' .. pool_id
-        if not seen[field] then
-          seen[field] = true
-          fields[#fields + 1] = field
-        end
+      if not done[lang] and type(lang) == 'string' and lang ~= '' then
+        done[lang] = true
+        fields[#fields + 1] = side .. lang .. suffix
       end
     end
   end
-  local sources, targets = 0, 0
+  local usable = false
   for _, block in ipairs(blocks) do
     if type(block) == 'table' and type(block.src) == 'table' and type(block.tgt) == 'table'
       and #block.src > 0 and #block.tgt > 0 then
       add('s:', block.src)
       add('t:', block.tgt)
-      sources, targets = sources + #block.src, targets + #block.tgt
+      usable = true
     end
   end
-  if sources == 0 or targets == 0 then
+  if not usable then
     return nil
   end
   return fields

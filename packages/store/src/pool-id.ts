@@ -56,7 +56,10 @@ export interface Capability {
   targets: string[];
   region: string;
   tier: string;
-  /** `<blocks as JSON>|<region>|<tier>` */
+  /**
+   * `<sha256 hex of the blocks as JSON>|<region>|<tier>`: fixed size (the blocks themselves are stored next to it
+   * in the pool meta, so the signature does not repeat them).
+   */
   signature: string;
   /** First 16 hex chars of sha256(signature). */
   poolId: string;
@@ -186,7 +189,10 @@ export function computeCapability(input: CapabilityInput, defaults: CapabilityDe
   const blocks = capabilityBlocks(input);
   const region = input.region?.trim() || defaults.region;
   const tier = input.gpu_tier?.trim() || gpuTier(input.hardware?.gpus, defaults.tierThresholds);
-  const signature = `${JSON.stringify(blocks.map((b) => [b.src, b.tgt]))}|${region}|${tier}`;
+  const langs = createHash('sha256')
+    .update(JSON.stringify(blocks.map((b) => [b.src, b.tgt])))
+    .digest('hex');
+  const signature = `${langs}|${region}|${tier}`;
   const poolId = createHash('sha256').update(signature).digest('hex').slice(0, 16);
   return { blocks, ...blockLanguages(blocks), region, tier, signature, poolId };
 }
