@@ -1,8 +1,9 @@
 /**
  * Bounds on what a node says about its languages, checked before any pool is computed: the pool's index entries,
  * its meta and every lookup grow with the number of languages, so a node may declare at most
- * `LINGUA_NODE_MAX_LANGUAGES` distinct codes over all its fields and groups, at most that many `lang_sets` groups
- * and at most that many codes in one group.
+ * `LINGUA_NODE_MAX_LANGUAGES` distinct codes over all its fields and groups, at most that many `lang_sets` groups,
+ * at most that many codes in one group, and at most `GROUP_CODES_FACTOR` × that many codes over all groups
+ * together (overlapping groups are stored as one block each, so their total size is what a pool meta holds).
  */
 import type { CapabilityInput } from '@lingua/store';
 
@@ -11,6 +12,12 @@ export interface CapabilityLimitViolation {
   path: string;
   message: string;
 }
+
+/**
+ * Codes over all `lang_sets` groups, as a multiple of the language limit: room for one pivot language paired with
+ * every other (2 × limit), while 64 groups of 63 codes each (a 100 KB pool meta) are refused.
+ */
+export const GROUP_CODES_FACTOR = 4;
 
 type LanguageInput = Pick<CapabilityInput, 'language_capabilities' | 'lang_sets' | 'installed_models'>;
 
@@ -46,7 +53,15 @@ export function languageLimitViolation(
   if (sets.length > maxLanguages) {
     return { path: '/lang_sets', message: `a node may declare at most ${maxLanguages} lang_sets groups` };
   }
+  let groupCodes = 0;
   for (const [i, group] of sets.entries()) {
+    groupCodes += group.length;
+    if (groupCodes > GROUP_CODES_FACTOR * maxLanguages) {
+      return {
+        path: `/lang_sets/${i}`,
+        message: `lang_sets may list at most ${GROUP_CODES_FACTOR * maxLanguages} codes over all groups`,
+      };
+    }
     if (group.length > maxLanguages) {
       return {
         path: `/lang_sets/${i}`,

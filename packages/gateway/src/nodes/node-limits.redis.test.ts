@@ -50,6 +50,12 @@ describe('languageLimitViolation', () => {
       ),
     ).toEqual(expect.objectContaining({ path: '/lang_sets' }));
     expect(languageLimitViolation({ lang_sets: [['a', 'a', 'a', 'a']] }, 3)?.path).toBe('/lang_sets/0');
+    // Overlapping groups: at most 4 × the limit codes in all (one pivot language with every other fits).
+    const langs = codes(64, 'p');
+    const pivot = langs.slice(1).map((l) => ['p0', l]);
+    expect(languageLimitViolation({ lang_sets: pivot }, 64)).toBeUndefined();
+    const rotations = langs.map((_, g) => langs.filter((__, i) => i !== g));
+    expect(languageLimitViolation({ lang_sets: rotations }, 64)?.path).toBe('/lang_sets/4');
   });
 
   it('counts model languages only when the models are what the node serves', () => {
