@@ -1,6 +1,6 @@
 -- index-release: one node left a pool shard; drop the shard when it empties and the pool when its last shard goes.
 -- KEYS[1] pools      hash  poolId -> pool meta JSON
--- KEYS[2] lang       hash  'src:tgt' | '*:tgt' -> JSON array of poolIds
+-- KEYS[2] lang       hash  's:<lang>:<poolId>' | 't:<lang>:<poolId>' -> '1'
 -- KEYS[3] ver        string index version
 -- KEYS[4] shards     hash  '<poolId>:<shard>' -> member count
 -- KEYS[5] events     shard channel of index events '<ver>|<json>'
@@ -9,8 +9,10 @@
 -- ARGV[3] now        ms since epoch
 -- Returns: {'OK', ver, changed}
 -- changed = 1 when a shard or pool was removed (ver bumped, event sent). Releasing a shard that is not in the
--- index changes nothing (a duplicate release after a retry is harmless).
+-- index changes nothing (a duplicate release after a retry is harmless). Removing a pool deletes its lang fields,
+-- one per distinct (side, language) of its blocks.
 --- @include "json"
+--- @include "pool-langs"
 local pools, lang, ver_key, shards_key, events = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local pool_id = ARGV[1]
 local shard = tonumber(ARGV[2])
@@ -46,21 +48,9 @@ if raw then
     event = '{"kind":"shard_removed","pool":' .. cjson.encode(pool_id) .. ',"shard":' .. shard .. ',"at":' .. now .. '}'
   else
     redis.call('HDEL', pools, pool_id)
-    for _, pair in ipairs(meta.pairs or {}) do
-      local list_raw = redis.call('HGET', lang, pair)
-      if list_raw then
-        local list = {}
-        for _, id in ipairs(cjson.decode(list_raw)) do
-          if id ~= pool_id then
-            table.insert(list, id)
-          end
-        end
-        if #list == 0 then
-          redis.call('HDEL', lang, pair)
-        else
-          redis.call('HSET', lang, pair, json_array(list))
-        end
-      end
+    local fields = pool_lang_fields(meta.blocks, pool_id)
+    if fields then
+      pool_langs_remove(lang, fields)
     end
     event = '{"kind":"pool_removed","pool":' .. cjson.encode(pool_id) .. ',"shard":' .. shard .. ',"at":' .. now .. '}'
   end

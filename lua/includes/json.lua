@@ -1,7 +1,7 @@
 -- json: cjson encoding that keeps empty arrays as [] (cjson writes every empty table as {}, so a record whose
 -- service list became empty would otherwise turn into an object). Fields listed here are always arrays.
 local JSON_ARRAY_FIELDS = {
-  svc = true, tried = true, pairs = true, shards = true,
+  svc = true, tried = true, blocks = true, src = true, tgt = true, shards = true,
   asr_languages = true, tts_languages = true, semantic_languages = true, lang_sets = true,
 }
 local JSON_EMPTY_ARRAY = '@@lingua-empty-array@@'

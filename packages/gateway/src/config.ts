@@ -48,7 +48,13 @@ export interface GatewayConfig {
   readonly nodeLivenessTtlMs: number;
   readonly wsPingIntervalMs: number;
   readonly poolShardSize: number;
+  /** Slots of a node that does not say (`max_concurrent_jobs`), and the most any node gets. */
   readonly nodeMaxJobs: number;
+  /**
+   * Most distinct language codes one node may declare over all its language fields and `lang_sets` groups; also
+   * the most `lang_sets` groups and the most codes in one group. Bounds what a registration costs Redis.
+   */
+  readonly nodeMaxLanguages: number;
   /** Highest threshold first. */
   readonly gpuTierThresholds: readonly GpuTierThreshold[];
   readonly sweepIntervalMs: number;
@@ -143,6 +149,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     wsPingIntervalMs: read.int('LINGUA_WS_PING_INTERVAL_MS', 10_000, 10),
     poolShardSize: read.int('LINGUA_POOL_SHARD_SIZE', 100, 1),
     nodeMaxJobs: read.int('LINGUA_NODE_MAX_JOBS', 4, 1),
+    nodeMaxLanguages: read.int('LINGUA_NODE_MAX_LANGUAGES', 64, 2, 1_024),
     gpuTierThresholds: read.tiers('LINGUA_GPU_TIER_THRESHOLDS', 'high:40,mid:16,low:0'),
     sweepIntervalMs: read.int('LINGUA_SWEEP_INTERVAL_MS', 5_000, 10),
     pauseMs: read.int('LINGUA_PAUSE_MS', 3_000, 1),

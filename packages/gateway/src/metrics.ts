@@ -105,7 +105,7 @@ export function createMetrics() {
     }),
     heartbeats: new Counter({
       name: 'lingua_node_heartbeats_total',
-      help: 'node_heartbeat frames handled, by outcome (ok, stale, gone, move, error)',
+      help: 'node_heartbeat frames handled, by outcome (ok, stale, gone, move, refused = over the language limit, error)',
       labelNames: ['outcome'] as const,
       registers: r,
     }),

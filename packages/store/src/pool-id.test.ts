@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { capabilityPairs, computeCapability, directedPairs, gpuTier, langPairKey } from './pool-id.js';
+import {
+  blockLanguages,
+  blocksServe,
+  capabilityBlocks,
+  computeCapability,
+  gpuTier,
+  type CapabilityInput,
+  type LangBlock,
+} from './pool-id.js';
 
 const defaults = {
   region: 'eu-west',
@@ -12,66 +20,139 @@ const defaults = {
   ],
 };
 
-describe('capability pairs', () => {
-  it('are asr × semantic without same-language pairs, plus *:tgt for auto detection', () => {
+/** Test oracle: the directed pairs a block list spans, expanded (the code under test never expands them). */
+function pairsOf(blocks: readonly LangBlock[]): string[] {
+  const out = new Set<string>();
+  for (const b of blocks) for (const s of b.src) for (const t of b.tgt) if (s !== t) out.add(`${s}:${t}`);
+  return [...out].sort();
+}
+
+/** Test oracle: the directed pairs of a declaration, per the rules, by brute force. */
+function declaredPairs(input: CapabilityInput): string[] {
+  const clean = (l: readonly string[] | null | undefined) =>
+    [...new Set((l ?? []).map((x) => x.trim()))].filter((x) => x !== '' && x !== 'auto' && x !== '*');
+  const out = new Set<string>();
+  const add = (s: string, t: string) => s !== t && out.add(`${s}:${t}`);
+  const sets = (input.lang_sets ?? []).map(clean).filter((g) => g.length > 1);
+  const asr = clean(input.language_capabilities?.asr_languages);
+  if (sets.length > 0) {
+    for (const g of sets) for (const s of g) for (const t of g) add(s, t);
+  } else if (asr.length > 0) {
+    const sem = clean(input.language_capabilities?.semantic_languages);
+    const tgts = sem.length > 0 ? sem : clean(input.language_capabilities?.tts_languages);
+    for (const s of asr) for (const t of tgts) add(s, t);
+  }
+  return [...out].sort();
+}
+
+describe('capability blocks', () => {
+  it('are one asr × semantic block; a language into itself is no pair', () => {
     const input = {
       language_capabilities: {
-        asr_languages: ['en', 'zh'],
-        semantic_languages: ['en', 'ja'],
+        asr_languages: ['zh', 'en'],
+        semantic_languages: ['ja', 'en'],
         tts_languages: ['fr'],
       },
     };
-    expect(directedPairs(input)).toEqual(['en:ja', 'zh:en', 'zh:ja']);
-    expect(capabilityPairs(input)).toEqual(['*:en', '*:ja', 'en:ja', 'zh:en', 'zh:ja']);
+    expect(capabilityBlocks(input)).toEqual([{ src: ['en', 'zh'], tgt: ['en', 'ja'] }]);
+    expect(pairsOf(capabilityBlocks(input))).toEqual(['en:ja', 'zh:en', 'zh:ja']);
+    expect(blocksServe(capabilityBlocks(input), 'en', 'en')).toBe(false);
+    expect(blocksServe(capabilityBlocks(input), 'en', 'ja')).toBe(true);
+    expect(blocksServe(capabilityBlocks(input), 'ja', 'en')).toBe(false);
   });
 
   it('fall back to tts languages when there are no semantic languages', () => {
     expect(
-      capabilityPairs({ language_capabilities: { asr_languages: ['en'], tts_languages: ['de'] } }),
-    ).toEqual(['*:de', 'en:de']);
+      capabilityBlocks({ language_capabilities: { asr_languages: ['en'], tts_languages: ['de'] } }),
+    ).toEqual([{ src: ['en'], tgt: ['de'] }]);
   });
 
-  it('come from every ordered pair of each lang_sets group of two or more, when there is one', () => {
+  it('are one block per lang_sets group of two or more, when there is one', () => {
     const input = {
       language_capabilities: { asr_languages: ['ko'], semantic_languages: ['en'] },
-      lang_sets: [['en', 'zh'], ['ja']],
+      lang_sets: [['zh', 'en'], ['ja'], ['fr', 'de', 'fr']],
     };
-    expect(directedPairs(input)).toEqual(['en:zh', 'zh:en']);
+    expect(capabilityBlocks(input)).toEqual([
+      { src: ['de', 'fr'], tgt: ['de', 'fr'] },
+      { src: ['en', 'zh'], tgt: ['en', 'zh'] },
+    ]);
     // Only singleton groups: they serve nothing, so the declared languages apply.
-    expect(directedPairs({ ...input, lang_sets: [['ja']] })).toEqual(['ko:en']);
+    expect(capabilityBlocks({ ...input, lang_sets: [['ja']] })).toEqual([{ src: ['ko'], tgt: ['en'] }]);
   });
 
-  it('come from enabled NMT models when no languages are declared', () => {
+  it('come from enabled NMT models, grouped by source, when no languages are declared', () => {
     const installed_models = [
       { kind: 'NMT', src_lang: 'en', tgt_lang: 'fr' },
+      { kind: 'nmt', src_lang: 'en', tgt_lang: 'de' },
       { kind: 'nmt', src_lang: 'fr', tgt_lang: 'en', enabled: false },
       { kind: 'asr', src_lang: 'de', tgt_lang: 'en' },
       { kind: 'nmt', src_lang: 'it' },
+      { kind: 'nmt', src_lang: 'it', tgt_lang: 'it' },
     ];
-    expect(directedPairs({ installed_models })).toEqual(['en:fr']);
+    expect(capabilityBlocks({ installed_models })).toEqual([{ src: ['en'], tgt: ['de', 'fr'] }]);
     expect(
-      directedPairs({
+      capabilityBlocks({
         installed_models,
         language_capabilities: { asr_languages: ['de'], semantic_languages: ['en'] },
       }),
-    ).toEqual(['de:en']);
+    ).toEqual([{ src: ['de'], tgt: ['en'] }]);
   });
 
-  it('drop duplicates, blanks and auto; empty without languages', () => {
+  it('drop duplicates, blanks, auto, pairs into the same language and blocks inside other blocks', () => {
     expect(
-      directedPairs({
+      capabilityBlocks({
         language_capabilities: { asr_languages: ['en', 'en ', '', 'auto'], semantic_languages: ['zh'] },
       }),
-    ).toEqual(['en:zh']);
-    expect(capabilityPairs({})).toEqual([]);
-    expect(capabilityPairs({ language_capabilities: null, lang_sets: null })).toEqual([]);
+    ).toEqual([{ src: ['en'], tgt: ['zh'] }]);
+    expect(
+      capabilityBlocks({
+        language_capabilities: { asr_languages: ['en'], semantic_languages: ['en', 'zh'] },
+      }),
+    ).toEqual([{ src: ['en'], tgt: ['zh'] }]);
+    expect(
+      capabilityBlocks({ language_capabilities: { asr_languages: ['en'], semantic_languages: ['en'] } }),
+    ).toEqual([]);
+    expect(
+      capabilityBlocks({
+        lang_sets: [
+          ['en', 'zh'],
+          ['zh', 'ja', 'en'],
+          ['en', 'zh'],
+        ],
+      }),
+    ).toEqual([{ src: ['en', 'ja', 'zh'], tgt: ['en', 'ja', 'zh'] }]);
+    expect(capabilityBlocks({})).toEqual([]);
+    expect(capabilityBlocks({ language_capabilities: null, lang_sets: null })).toEqual([]);
   });
 
   it('a superset node serves every pair of its subsets (superset matching is automatic)', () => {
-    const big = new Set(capabilityPairs({ lang_sets: [['en', 'zh', 'ja']] }));
-    for (const p of capabilityPairs({ lang_sets: [['zh', 'en']] })) expect(big.has(p)).toBe(true);
-    expect(big.has(langPairKey('zh', 'en'))).toBe(true);
-    expect(big.has(langPairKey('auto', 'ja'))).toBe(true);
+    const big = capabilityBlocks({ lang_sets: [['en', 'zh', 'ja']] });
+    for (const p of pairsOf(capabilityBlocks({ lang_sets: [['zh', 'en']] }))) {
+      const [s, t] = p.split(':') as [string, string];
+      expect(blocksServe(big, s, t)).toBe(true);
+    }
+    expect(blocksServe(big, 'auto', 'ja')).toBe(true);
+    expect(blocksServe(big, 'auto', 'ko')).toBe(false);
+    expect(blocksServe(big, 'ko', 'en')).toBe(false);
+  });
+
+  it('span exactly the declared pairs, and list every language of a pair (property)', () => {
+    const lang = fc.constantFrom('en', 'zh', 'ja', 'de', 'fr', 'auto', ' en');
+    const langs = fc.array(lang, { maxLength: 6 });
+    fc.assert(
+      fc.property(langs, langs, langs, fc.array(langs, { maxLength: 4 }), (asr, sem, tts, sets) => {
+        const input = {
+          language_capabilities: { asr_languages: asr, semantic_languages: sem, tts_languages: tts },
+          lang_sets: sets,
+        };
+        const blocks = capabilityBlocks(input);
+        expect(pairsOf(blocks)).toEqual(declaredPairs(input));
+        const { sources, targets } = blockLanguages(blocks);
+        const pairs = declaredPairs(input).map((p) => p.split(':') as [string, string]);
+        expect(sources).toEqual([...new Set(pairs.map(([s]) => s))].sort());
+        expect(targets).toEqual([...new Set(pairs.map(([, t]) => t))].sort());
+      }),
+    );
   });
 });
 
@@ -100,9 +181,12 @@ describe('computeCapability', () => {
     const c = computeCapability(input, defaults);
     expect(c.region).toBe('eu-west');
     expect(c.tier).toBe('mid');
-    expect(c.signature).toBe('en:zh,zh:en|eu-west|mid');
-    expect(c.pairs).toEqual(['*:en', '*:zh', 'en:zh', 'zh:en']);
-    expect(c.poolId).toBe(createHash('sha256').update('en:zh,zh:en|eu-west|mid').digest('hex').slice(0, 16));
+    const langs = createHash('sha256').update('[[["en","zh"],["en","zh"]]]').digest('hex');
+    expect(c.signature).toBe(`${langs}|eu-west|mid`);
+    expect(c.blocks).toEqual([{ src: ['en', 'zh'], tgt: ['en', 'zh'] }]);
+    expect(c.sources).toEqual(['en', 'zh']);
+    expect(c.targets).toEqual(['en', 'zh']);
+    expect(c.poolId).toBe(createHash('sha256').update(c.signature).digest('hex').slice(0, 16));
   });
 
   it('prefers the ext region and gpu_tier', () => {
@@ -122,7 +206,21 @@ describe('computeCapability', () => {
     expect(computeCapability(reordered, defaults).poolId).toBe(base);
   });
 
-  it('the pool id depends only on the set of pairs (property)', () => {
+  it('the same pairs as asr × semantic or as one lang_sets group give the same pool', () => {
+    expect(computeCapability({ ...input, lang_sets: [['zh', 'en']] }, defaults).poolId).toBe(
+      computeCapability(input, defaults).poolId,
+    );
+  });
+
+  it('a hostile-sized declaration costs languages, not pairs: 4 groups × 256 codes give 4 blocks', () => {
+    const group = (g: number) => Array.from({ length: 256 }, (_, i) => `l${g}-${i}`);
+    const c = computeCapability({ lang_sets: [group(0), group(1), group(2), group(3)] }, defaults);
+    expect(c.blocks).toHaveLength(4);
+    expect(c.sources).toHaveLength(1024);
+    expect(c.targets).toHaveLength(1024);
+  });
+
+  it('the pool id does not depend on declaration order (property)', () => {
     const lang = fc.constantFrom('en', 'zh', 'ja', 'de', 'fr');
     fc.assert(
       fc.property(fc.array(lang), fc.array(lang), (asr, sem) => {
@@ -140,8 +238,7 @@ describe('computeCapability', () => {
           defaults,
         );
         expect(b.poolId).toBe(a.poolId);
-        expect(a.pairs).toEqual([...new Set(a.pairs)].sort());
-        expect(a.directedPairs.every((p) => p.split(':')[0] !== p.split(':')[1])).toBe(true);
+        expect(b.blocks).toEqual(a.blocks);
       }),
     );
   });

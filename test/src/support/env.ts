@@ -23,5 +23,7 @@ export function systemEnv(prefix: string): Record<string, string> {
     LINGUA_RATE_LIMIT_PER_S: '1000000',
     LINGUA_RATE_LIMIT_BURST: '1000000',
     LINGUA_DRAIN_TIMEOUT_MS: '0',
+    // Raw nodes ask for up to 1,000 slots; the gateway grants at most this.
+    LINGUA_NODE_MAX_JOBS: '1000',
   };
 }

@@ -53,6 +53,8 @@ export function demoGatewayEnv(redisEnv: Record<string, string>, keyPrefix: stri
     LINGUA_INBOX_PROBE_MS: '1000',
     LINGUA_INSTANCE_TICK_MS: '1000',
     LINGUA_DRAIN_TIMEOUT_MS: '2000',
+    // The simulated nodes ask for NODE_SLOTS; the gateway grants at most this.
+    LINGUA_NODE_MAX_JOBS: String(NODE_SLOTS),
   };
 }
 

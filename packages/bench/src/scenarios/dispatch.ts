@@ -56,6 +56,8 @@ const RESULT_SCRIPTS = ['job-transition', 'reserve-release'] as const;
 export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
   const sessionCount = intFlag(flags, 'sessions', 100);
   const nodeCount = intFlag(flags, 'nodes', 10);
+  // Enough slots that capacity never refuses a job: this measures the path, not the queueing.
+  const maxJobs = Math.max(4, Math.ceil((sessionCount * 2) / nodeCount));
   const rate = intFlag(flags, 'rate', 1_000);
   const seconds = intFlag(flags, 'seconds', 10);
   const warmupSeconds = intFlag(flags, 'warmup-seconds', 5);
@@ -85,6 +87,8 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
           LINGUA_SWEEP_INTERVAL_MS: '3600000',
           LINGUA_RATE_LIMIT_PER_S: '100000',
           LINGUA_RATE_LIMIT_BURST: '100000',
+          // The gateway caps what a node asks for at this; the nodes below ask for maxJobs.
+          LINGUA_NODE_MAX_JOBS: String(maxJobs),
         },
         readyTimeoutMs: 60_000,
         stopTimeoutMs: 60_000,
@@ -113,14 +117,12 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
     const clientSched = stepAsideForServers(flags);
     say(`simulator priority: ${clientSched}`);
     say(`${nodeCount} nodes, ${sessionCount} sessions`);
-    // Enough slots that capacity never refuses a job: this measures the path, not the queueing.
-    const maxJobs = Math.max(4, Math.ceil((sessionCount * 2) / nodeCount));
     fleet = await NodeFleetProcess.start(gateway.wsUrl('/ws/node'), nodeCount, maxJobs);
     await poll(
       async () => {
         const res = await fetch(`${gateway.adminUrl}/api/v1/lang-index`, { headers: kitAdminHeaders() });
-        const body = (await res.json()) as { pairs?: Record<string, string[]> };
-        return (body.pairs?.['zh:en']?.length ?? 0) > 0;
+        const body = (await res.json()) as { sources?: Record<string, string[]> };
+        return (body.sources?.['zh']?.length ?? 0) > 0;
       },
       { what: 'the language index lists the nodes', timeoutMs: 10_000 },
     );

@@ -4,7 +4,7 @@
  *   GET /api/v1/nodes          every registered node, shard by shard
  *   GET /api/v1/nodes/:id      one node: identity hash + its shard record
  *   GET /api/v1/pools          pools with their shards and member counts
- *   GET /api/v1/lang-index     `src:tgt` / `*:tgt` → poolIds
+ *   GET /api/v1/lang-index     per language, the pools reading it (`sources`) and writing it (`targets`)
  */
 import { listIndexShards } from '@lingua/store';
 import type { ApiDeps } from './api-deps.js';
@@ -29,8 +29,12 @@ export function addReadApiRoutes(router: HttpRouter, ctx: ApiDeps): void {
 
   router.get('/api/v1/lang-index', async () => {
     const snap = await readIndexSnapshot(ctx.redis, ctx.keys);
-    const pairs = Object.fromEntries([...snap.lang].sort((a, b) => a[0].localeCompare(b[0])));
-    return json(200, { version: snap.version, pairs });
+    const sources: Record<string, string[]> = {};
+    const targets: Record<string, string[]> = {};
+    for (const [key, pools] of [...snap.lang].sort((a, b) => a[0].localeCompare(b[0]))) {
+      (key.startsWith('s:') ? sources : targets)[key.slice(2)] = pools;
+    }
+    return json(200, { version: snap.version, sources, targets });
   });
 
   router.get('/api/v1/nodes', async () => {

@@ -1,15 +1,23 @@
+import type { LangBlock } from '@lingua/store';
 import { describe, expect, it } from 'vitest';
 import { IndexCache, type ReloadReason } from './index-cache.js';
 import type { IndexSnapshot } from './index-snapshot.js';
 
 function snapshot(
   version: number,
-  pools: Record<string, { pairs: string[]; shards: Record<number, number> }>,
+  pools: Record<string, { blocks: LangBlock[]; shards: Record<number, number> }>,
 ) {
   const snap: IndexSnapshot = { version, pools: new Map(), lang: new Map(), shards: new Map() };
+  const list = (key: string, id: string) => {
+    const ids = snap.lang.get(key) ?? [];
+    if (!ids.includes(id)) snap.lang.set(key, [...ids, id].sort());
+  };
   for (const [id, p] of Object.entries(pools)) {
-    snap.pools.set(id, { pairs: p.pairs, region: 'eu', tier: 'high' });
-    for (const pair of p.pairs) snap.lang.set(pair, [...(snap.lang.get(pair) ?? []), id]);
+    snap.pools.set(id, { blocks: p.blocks, region: 'eu', tier: 'high' });
+    for (const b of p.blocks) {
+      for (const l of b.src) list(`s:${l}`, id);
+      for (const l of b.tgt) list(`t:${l}`, id);
+    }
     snap.shards.set(id, new Map(Object.entries(p.shards).map(([s, n]) => [Number(s), n])));
   }
   return snap;
@@ -21,11 +29,11 @@ function cacheWith(loads: IndexSnapshot[]) {
   return { cache, loadCount: () => i };
 }
 
-const EN_ZH = ['en:zh', 'zh:en', '*:en', '*:zh'];
+const EN_ZH: LangBlock[] = [{ src: ['en', 'zh'], tgt: ['en', 'zh'] }];
 
 describe('IndexCache', () => {
   it('answers candidate pools for a pair and for auto source, shards ordered by free-slot hint', async () => {
-    const { cache } = cacheWith([snapshot(3, { p1: { pairs: EN_ZH, shards: { 0: 100, 1: 40 } } })]);
+    const { cache } = cacheWith([snapshot(3, { p1: { blocks: EN_ZH, shards: { 0: 100, 1: 40 } } })]);
     await cache.reload('start');
     expect(cache.candidatePools('en', 'zh')).toEqual([
       {
@@ -47,10 +55,12 @@ describe('IndexCache', () => {
   it('applies the next version in place and ignores versions it already holds', async () => {
     const { cache, loadCount } = cacheWith([snapshot(3, {})]);
     await cache.reload('start');
-    const meta = { pairs: ['fr:de', '*:de'], region: 'eu', tier: 'mid', shards: [0] };
+    const meta = { blocks: [{ src: ['fr'], tgt: ['de'] }], region: 'eu', tier: 'mid', shards: [0] };
     cache.applyEvent(4, { kind: 'pool_added', pool: 'p2', shard: 0, meta });
     expect(cache.version).toBe(4);
     expect(cache.candidatePools('fr', 'de').map((p) => p.poolId)).toEqual(['p2']);
+    expect(cache.candidatePools('de', 'fr')).toEqual([]);
+    expect(cache.candidatePools('auto', 'de').map((p) => p.poolId)).toEqual(['p2']);
     cache.applyEvent(5, { kind: 'shard_added', pool: 'p2', shard: 1, meta });
     expect(cache.shardsOf('p2').map((s) => s.shard)).toEqual([0, 1]);
     cache.applyEvent(5, { kind: 'pool_removed', pool: 'p2', shard: 0 });
@@ -68,7 +78,7 @@ describe('IndexCache', () => {
     const reasons: ReloadReason[] = [];
     let notify: (() => void) | undefined;
     const cache = new IndexCache({
-      load: async () => snapshot(9, { p1: { pairs: EN_ZH, shards: { 0: 1 } } }),
+      load: async () => snapshot(9, { p1: { blocks: EN_ZH, shards: { 0: 1 } } }),
       onReload: (reason) => {
         reasons.push(reason);
         notify?.();
@@ -87,6 +97,44 @@ describe('IndexCache', () => {
     expect(reasons).toEqual(['start', 'gap', 'unknown_event', 'resubscribe']);
     expect(cache.version).toBe(9);
     expect(cache.shardsOf('p1').map((s) => s.shard)).toEqual([0]);
+  });
+
+  it('finds src→tgt by language: only pools whose blocks contain the pair, superset pools included', async () => {
+    const { cache } = cacheWith([
+      snapshot(1, {
+        // en/zh/ja among each other
+        big: { blocks: [{ src: ['en', 'ja', 'zh'], tgt: ['en', 'ja', 'zh'] }], shards: { 0: 1 } },
+        // reads en and ko, writes en and de: lists under s:ko and t:en but does not serve ko→ko, de→…
+        asr: { blocks: [{ src: ['en', 'ko'], tgt: ['de', 'en'] }], shards: { 0: 1 } },
+        // two groups: en↔zh and fr↔de, but not en→de
+        sets: {
+          blocks: [
+            { src: ['de', 'fr'], tgt: ['de', 'fr'] },
+            { src: ['en', 'zh'], tgt: ['en', 'zh'] },
+          ],
+          shards: { 0: 1 },
+        },
+      }),
+    ]);
+    await cache.reload('start');
+    const ids = (src: string, tgt: string) => cache.candidatePools(src, tgt).map((p) => p.poolId);
+    expect(ids('zh', 'en')).toEqual(['big', 'sets']);
+    expect(ids('ja', 'zh')).toEqual(['big']);
+    expect(ids('ko', 'en')).toEqual(['asr']);
+    expect(ids('en', 'de')).toEqual(['asr']);
+    expect(ids('zh', 'de')).toEqual([]);
+    expect(ids('fr', 'de')).toEqual(['sets']);
+    expect(ids('en', 'en')).toEqual([]);
+    expect(ids('auto', 'en')).toEqual(['asr', 'big', 'sets']);
+    expect(ids('auto', 'de')).toEqual(['asr', 'sets']);
+    expect(ids('auto', 'ko')).toEqual([]);
+    // pool_removed without a known meta still clears every list.
+    cache.applyEvent(2, { kind: 'pool_removed', pool: 'sets', shard: 0 });
+    expect(ids('fr', 'de')).toEqual([]);
+    expect(ids('zh', 'en')).toEqual(['big']);
+    expect(cache.readyNodesByPool()).toEqual([]);
+    cache.noteReady('big', 0, 3);
+    expect(cache.readyNodesByPool()).toEqual([{ pool: 'big', languages: 'en,ja,zh', ready: 3 }]);
   });
 
   it('never goes back in version because of a slow gap reload', async () => {

@@ -1,8 +1,12 @@
 /**
- * The local copy of the language index: it proposes candidate pools, the shard scripts decide. Loaded whole at start,
- * kept current by versioned index events, reloaded whole when an event skips a version, when an event cannot be
- * applied, or when the subscription was re-established (events may have been missed meanwhile).
+ * The local copy of the language index (caches propose, Redis decides). Loaded whole at start, kept current by
+ * versioned index events, reloaded whole when an event skips a version, when an event cannot be applied, or when
+ * the subscription was re-established (events may have been missed meanwhile).
+ *
+ * Pools are listed per language (`s:<lang>` as a source, `t:<lang>` as a target); a pair lookup takes the shorter
+ * of the two lists and keeps the pools whose blocks really contain the pair.
  */
+import { blocksServe } from '@lingua/store';
 import type { IndexSnapshot, PoolMeta } from './index-snapshot.js';
 
 export interface CandidateShard {
@@ -34,7 +38,6 @@ export interface IndexEvent {
   pool?: string;
   shard?: number;
   meta?: PoolMeta;
-  pairs?: string[];
 }
 
 export class IndexCache {
@@ -126,19 +129,29 @@ export class IndexCache {
         if (n === undefined) seen = false;
         else ready += n;
       }
-      if (seen) out.push({ pool: poolId, languages: languagesOf(meta.pairs), ready });
+      if (seen) out.push({ pool: poolId, languages: languagesOf(meta), ready });
     }
     return out;
   }
 
-  /** Pools serving src→tgt (`src` = 'auto' → any source), each with its shards ordered by cached free slots. */
+  /**
+   * Pools serving src→tgt (src ≠ tgt; `src` = 'auto' → any source, i.e. every pool writing tgt), each with its
+   * shards ordered by cached free slots. Pools in pool id order.
+   */
   candidatePools(src: string, tgt: string): CandidatePool[] {
-    const key = src === 'auto' ? `*:${tgt}` : `${src}:${tgt}`;
-    const ids = this.snap.lang.get(key) ?? [];
+    const s = src.trim();
+    const t = tgt.trim();
+    const targets = this.snap.lang.get(`t:${t}`) ?? [];
+    let ids = targets;
+    if (s !== 'auto') {
+      if (s === t) return [];
+      const sources = this.snap.lang.get(`s:${s}`) ?? [];
+      if (sources.length < targets.length) ids = sources;
+    }
     const out: CandidatePool[] = [];
     for (const poolId of ids) {
       const meta = this.snap.pools.get(poolId);
-      if (!meta) continue;
+      if (!meta || !blocksServe(meta.blocks, s, t)) continue;
       out.push({ poolId, region: meta.region, tier: meta.tier, shards: this.shardsOf(poolId) });
     }
     return out;
@@ -179,11 +192,11 @@ export class IndexCache {
     const { pools, lang, shards } = this.snap;
     switch (e.kind) {
       case 'pool_added': {
-        if (!e.pool || !e.meta || !Array.isArray(e.meta.pairs)) return false;
+        if (!e.pool || !e.meta || !Array.isArray(e.meta.blocks)) return false;
         pools.set(e.pool, e.meta);
-        for (const pair of e.meta.pairs) {
-          const list = lang.get(pair) ?? [];
-          if (!list.includes(e.pool)) lang.set(pair, [...list, e.pool]);
+        for (const key of langKeys(e.meta)) {
+          const list = lang.get(key) ?? [];
+          if (!list.includes(e.pool)) lang.set(key, insertSorted(list, e.pool));
         }
         if (typeof e.shard === 'number') this.addShard(e.pool, e.shard);
         return true;
@@ -203,11 +216,14 @@ export class IndexCache {
         const meta = pools.get(e.pool);
         pools.delete(e.pool);
         shards.delete(e.pool);
-        for (const [pair, list] of lang) {
-          if (meta && !meta.pairs.includes(pair)) continue;
+        // Only the pool's own languages when its meta is known; every list otherwise.
+        const keys = meta ? langKeys(meta) : [...lang.keys()];
+        for (const key of keys) {
+          const list = lang.get(key);
+          if (!list) continue;
           const next = list.filter((p) => p !== e.pool);
-          if (next.length === 0) lang.delete(pair);
-          else if (next.length !== list.length) lang.set(pair, next);
+          if (next.length === 0) lang.delete(key);
+          else if (next.length !== list.length) lang.set(key, next);
         }
         return true;
       }
@@ -223,9 +239,24 @@ export class IndexCache {
   }
 }
 
-/** `en,zh` for a pool listed under en:zh, zh:en, *:en, *:zh. */
-function languagesOf(pairs: readonly string[]): string {
+/** The index keys of a pool: `s:<lang>` per source and `t:<lang>` per target language of its blocks. */
+function langKeys(meta: PoolMeta): string[] {
+  const keys = new Set<string>();
+  for (const b of meta.blocks) {
+    for (const l of b.src) keys.add(`s:${l}`);
+    for (const l of b.tgt) keys.add(`t:${l}`);
+  }
+  return [...keys];
+}
+
+function insertSorted(list: readonly string[], id: string): string[] {
+  const at = list.findIndex((x) => x > id);
+  return at < 0 ? [...list, id] : [...list.slice(0, at), id, ...list.slice(at)];
+}
+
+/** `en,zh` for a pool whose blocks read or write en and zh. */
+function languagesOf(meta: PoolMeta): string {
   const langs = new Set<string>();
-  for (const pair of pairs) for (const l of pair.split(':')) if (l !== '*') langs.add(l);
+  for (const b of meta.blocks) for (const l of [...b.src, ...b.tgt]) langs.add(l);
   return [...langs].sort().join(',');
 }

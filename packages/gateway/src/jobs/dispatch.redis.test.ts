@@ -214,6 +214,45 @@ forEachTopology('dispatch', (target) => {
     });
   });
 
+  it('pools found by language: a superset group pool, one-way asr × target pools, two_way_auto prefers both ways', async () => {
+    const answer: Behaviour = () => ({ kind: 'result' });
+    const register = (r: Record<string, unknown>, behaviour: Behaviour = answer) =>
+      ScriptedNode.start(gw.wsUrl('/ws/node'), { behaviour, register: r }).then((n) => {
+        nodes.push(n);
+        return n;
+      });
+    // m2→n2 only (asr × semantic), and an m2/n2/o2 group (every direction): both list under s:m2 and t:n2.
+    const oneWay = await register({
+      language_capabilities: { asr_languages: ['m2'], semantic_languages: ['n2'] },
+    });
+    const group = await register({ lang_sets: [['o2', 'n2', 'm2']] });
+    await poll(() => gw.parts.index.candidatePools('m2', 'n2').length === 2, { what: 'both pools indexed' });
+    expect(gw.parts.index.candidatePools('n2', 'm2').map((p) => p.poolId)).toHaveLength(1);
+    expect(gw.parts.index.candidatePools('auto', 'n2')).toHaveLength(2);
+    expect(gw.parts.index.candidatePools('m2', 'm2')).toEqual([]);
+
+    // two_way_auto: the pool serving both directions comes first.
+    const two = await session('auto', 'n2', { mode: 'two_way_auto', lang_a: 'm2', lang_b: 'n2' });
+    two.chunk(1, true);
+    await two.next('translation_result');
+    expect(group.assigns.map((a) => a.session_id)).toEqual([two.sessionId]);
+
+    // Superset: o2→n2 is served by the group pool alone.
+    const wide = await session('o2', 'n2');
+    wide.chunk(1, true);
+    await wide.next('translation_result');
+    expect(group.assigns.map((a) => a.session_id)).toEqual([two.sessionId, wide.sessionId]);
+
+    // Without the group pool, two_way_auto falls back to the one-way pool.
+    await group.close();
+    nodes.splice(nodes.indexOf(group), 1);
+    await poll(() => gw.parts.index.candidatePools('n2', 'm2').length === 0, { what: 'group pool gone' });
+    const fallback = await session('auto', 'n2', { mode: 'two_way_auto', lang_a: 'm2', lang_b: 'n2' });
+    fallback.chunk(1, true);
+    await fallback.next('translation_result');
+    expect(oneWay.assigns.map((a) => a.session_id)).toEqual([fallback.sessionId]);
+  });
+
   it('a node that closes with jobs in flight: they go to another node at once, never twice to one node', async () => {
     const gone = await startNode(['k1', 'k2'], hold, 4);
     await indexed('k1', 'k2');

@@ -1,6 +1,7 @@
 /**
  * What a node's frames say about where it belongs and whether it is healthy. The pool mapping itself
- * (pairs, tier, signature, pool id) is the store's `computeCapability`, shared with every other user of pools.
+ * (language blocks, tier, signature, pool id) is the store's `computeCapability`, shared with every other user of
+ * pools. Callers bound the languages first (`languageLimitViolation`).
  */
 import { computeCapability, type Capability, type CapabilityInput } from '@lingua/store';
 import type { GatewayConfig } from '../config.js';
@@ -9,7 +10,7 @@ export type Placement = Capability;
 
 /**
  * Thousands of nodes share a handful of pools: every registration of one pool shares one frozen Placement
- * (its pair lists and signature) instead of holding its own copy for the life of the socket.
+ * (its blocks and signature) instead of holding its own copy for the life of the socket.
  */
 const interned = new Map<string, Placement>();
 const MAX_INTERNED = 10_000;

@@ -19,6 +19,7 @@ export type NodeSettings = Pick<
   | 'gpuTierThresholds'
   | 'requireGpu'
   | 'nodeMaxJobs'
+  | 'nodeMaxLanguages'
   | 'poolShardSize'
   | 'nodeLivenessTtlMs'
   | 'nodeReadyHeartbeats'

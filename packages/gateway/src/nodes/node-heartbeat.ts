@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { NodeHeartbeat, NodeStatusValue } from '@lingua/protocol';
 import { nodeClaim, nodeHeartbeat, recordNodePlacement, type NodeUsage } from '@lingua/store';
 import { isHealthy, placementOf, runningServices, type Placement } from './capability.js';
+import { languageLimitViolation } from './capability-limits.js';
 import type { NodeSocketHandle } from './node-registration.js';
 import { placeNode, removeNode, type PlacementRecord } from './node-placement.js';
 
@@ -36,19 +37,24 @@ export async function handleHeartbeat(
     if (msg.language_capabilities !== undefined) {
       const raw = JSON.stringify(msg.language_capabilities);
       if (raw !== reg.langRaw) {
+        const input = {
+          lang_sets: reg.langSets,
+          language_capabilities: msg.language_capabilities,
+          installed_models: msg.installed_models,
+          region: reg.region,
+          gpu_tier: reg.gpuTier,
+          hardware: { gpus: reg.gpus },
+        };
+        const tooMany = languageLimitViolation(input, ctx.config.nodeMaxLanguages);
+        if (tooMany) {
+          // Refused like an invalid frame: an error, and nothing changes (no move, no liveness update).
+          outcome = 'refused';
+          conn.sendError('INVALID_CAPABILITY_SCHEMA', tooMany.message, { path: tooMany.path });
+          return;
+        }
         reg.langRaw = raw;
-        const next = placementOf(
-          {
-            lang_sets: reg.langSets,
-            language_capabilities: msg.language_capabilities,
-            installed_models: msg.installed_models,
-            region: reg.region,
-            gpu_tier: reg.gpuTier,
-            hardware: { gpus: reg.gpus },
-          },
-          ctx.config,
-        );
-        if (next.directedPairs.length > 0 && next.poolId !== reg.placement.poolId) {
+        const next = placementOf(input, ctx.config);
+        if (next.blocks.length > 0 && next.poolId !== reg.placement.poolId) {
           outcome = 'move';
           if (!(await moveNode(conn, next, msg))) return fenced(conn, 'stale');
         }

@@ -19,6 +19,12 @@ forEachTopology('node lifecycle', (target) => {
     nodes.push(n);
     return n;
   };
+  const langIndex = async () =>
+    (
+      await gw.getJson<{ sources: Record<string, string[]>; targets: Record<string, string[]> }>(
+        '/api/v1/lang-index',
+      )
+    ).body;
   const nodeView = async (id: string) =>
     gw.getJson<NodeView & { registered: boolean }>(`/api/v1/nodes/${id}`);
 
@@ -53,10 +59,12 @@ forEachTopology('node lifecycle', (target) => {
     const all = await gw.getJson<{ nodes: NodeView[] }>('/api/v1/nodes');
     expect(all.body.nodes.map((n) => n.node_id)).toContain(node.nodeId);
 
-    const index = await gw.getJson<{ pairs: Record<string, string[]> }>('/api/v1/lang-index');
-    expect(index.body.pairs['en:zh']).toEqual([one.body.pool_id]);
-    expect(index.body.pairs['zh:en']).toEqual([one.body.pool_id]);
-    expect(index.body.pairs['*:en']).toEqual([one.body.pool_id]);
+    const index = await langIndex();
+    expect(index.sources['en']).toEqual([one.body.pool_id]);
+    expect(index.sources['zh']).toEqual([one.body.pool_id]);
+    expect(index.targets['en']).toEqual([one.body.pool_id]);
+    expect(index.targets['zh']).toEqual([one.body.pool_id]);
+    expect(gw.parts.index.candidatePools('auto', 'en').map((p) => p.poolId)).toEqual([one.body.pool_id]);
     expect(gw.parts.index.candidatePools('zh', 'en').map((p) => p.poolId)).toEqual([one.body.pool_id]);
   });
 
@@ -93,8 +101,9 @@ forEachTopology('node lifecycle', (target) => {
     );
     expect(moved.record.status).toBe('ready');
     expect(moved.record.epoch).toBe(before.record.epoch);
-    const index = await gw.getJson<{ pairs: Record<string, string[]> }>('/api/v1/lang-index');
-    expect(index.body.pairs['ja:ko']).toEqual([moved.pool_id]);
+    const index = await langIndex();
+    expect(index.sources['ja']).toEqual([moved.pool_id]);
+    expect(index.targets['ko']).toEqual([moved.pool_id]);
     await poll(() => gw.parts.index.candidatePools('ja', 'ko').length === 1, {
       what: 'cache saw the new pool',
     });
@@ -104,15 +113,17 @@ forEachTopology('node lifecycle', (target) => {
     const node = await connect();
     await node.register({ language_capabilities: { asr_languages: ['fr'], semantic_languages: ['de'] } });
     const view = (await nodeView(node.nodeId)).body;
-    let index = await gw.getJson<{ pairs: Record<string, string[]> }>('/api/v1/lang-index');
-    expect(index.body.pairs['fr:de']).toEqual([view.pool_id]);
+    let index = await langIndex();
+    expect(index.sources['fr']).toEqual([view.pool_id]);
+    expect(index.targets['de']).toEqual([view.pool_id]);
 
     await node.close();
     await poll(async () => (await nodeView(node.nodeId)).body.registered === false, {
       what: 'record removed',
     });
-    index = await gw.getJson<{ pairs: Record<string, string[]> }>('/api/v1/lang-index');
-    expect(index.body.pairs['fr:de']).toBeUndefined();
+    index = await langIndex();
+    expect(index.sources['fr']).toBeUndefined();
+    expect(index.targets['de']).toBeUndefined();
     const pools = await gw.getJson<{ pools: { pool_id: string }[] }>('/api/v1/pools');
     expect(pools.body.pools.map((p) => p.pool_id)).not.toContain(view.pool_id);
     const identity = (await nodeView(node.nodeId)).body as unknown as { identity: { owner: string } };
@@ -124,7 +135,7 @@ forEachTopology('node lifecycle', (target) => {
 });
 
 describe('superset matching', () => {
-  it('lists a pool under every directed pair and *:tgt', async () => {
+  it('describes a pool by its languages: one block, listed under each source and target', async () => {
     const { placementOf } = await import('./capability.js');
     const p = placementOf(
       {
@@ -132,8 +143,9 @@ describe('superset matching', () => {
       },
       { region: 'eu', gpuTierThresholds: [{ tier: 'any', minGib: 0 }] },
     );
-    expect(p.directedPairs).toEqual(['en:ja', 'en:zh', 'ja:en', 'ja:zh', 'zh:en', 'zh:ja']);
-    expect(p.pairs).toContain('*:en');
+    expect(p.blocks).toEqual([{ src: ['en', 'ja', 'zh'], tgt: ['en', 'ja', 'zh'] }]);
+    expect(p.sources).toEqual(['en', 'ja', 'zh']);
+    expect(p.targets).toEqual(['en', 'ja', 'zh']);
     expect(p.tier).toBe('none');
   });
 });

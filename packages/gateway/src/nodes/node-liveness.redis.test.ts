@@ -46,8 +46,8 @@ forEachTopology('node liveness', (target) => {
       timeoutMs: 3_000,
     });
     expect(Date.now() - silentSince).toBeLessThan(2_000);
-    const index = await gw.getJson<{ pairs: Record<string, string[]> }>('/api/v1/lang-index');
-    expect(index.body.pairs['it:pt']).toBeUndefined();
+    const index = await gw.getJson<{ sources: Record<string, string[]> }>('/api/v1/lang-index');
+    expect(index.body.sources['it']).toBeUndefined();
     expect((await detail(node.nodeId)).identity?.owner).toBe('');
     expect((await gw.parts.metrics.nodes.sweepRemoved.get()).values[0]?.value).toBeGreaterThanOrEqual(1);
 

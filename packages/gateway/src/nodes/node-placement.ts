@@ -55,7 +55,7 @@ export async function placeNode(
   const { placement: p } = a;
   let shard = a.keepShard;
   if (shard === undefined) {
-    const meta: PoolMetaInput = { pairs: p.pairs, region: p.region, tier: p.tier, sig: p.signature };
+    const meta: PoolMetaInput = { blocks: p.blocks, region: p.region, tier: p.tier, sig: p.signature };
     const assigned = await indexAssign(ctx.scripts, ctx.keys.index(), {
       poolId: p.poolId,
       meta,

@@ -26,6 +26,7 @@ import {
 import type { Principal } from '../auth/principal.js';
 import type { NodeDeps } from './node-deps.js';
 import { placementOf, runningServices, type Placement } from './capability.js';
+import { languageLimitViolation, nodeSlots } from './capability-limits.js';
 import type { NodeRegistration, NodeSocketHandle, RecordBase } from './node-registration.js';
 import { placeNode, removeNode, type ShardRef } from './node-placement.js';
 
@@ -67,8 +68,12 @@ export async function registerNode(
       path: '/node_id',
     });
   }
+  const tooMany = languageLimitViolation(msg, cfg.nodeMaxLanguages);
+  if (tooMany) {
+    return conn.reject('INVALID_CAPABILITY_SCHEMA', tooMany.message, { path: tooMany.path });
+  }
   const placement = placementOf(msg, cfg);
-  if (placement.directedPairs.length === 0) {
+  if (placement.blocks.length === 0) {
     return conn.reject('MODEL_NOT_AVAILABLE', 'the node serves no language pair', {
       path: '/language_capabilities',
     });
@@ -181,7 +186,7 @@ async function claimAndPlace(
     owner: ctx.instanceId,
     region: placement.region,
     tier: placement.tier,
-    max: msg.max_concurrent_jobs ?? ctx.config.nodeMaxJobs,
+    max: nodeSlots(msg.max_concurrent_jobs, ctx.config.nodeMaxJobs),
     version: msg.version,
     platform: msg.platform,
     public: msg.accept_public_jobs,

@@ -4,12 +4,17 @@ import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
 
 interface Pool {
   pool_id: string;
-  pairs: string[];
+  blocks: { src: string[]; tgt: string[] }[];
   shards: { shard: number; nodes: number }[];
 }
 
 const NODES = 1_000;
 const SHARD_SIZE = 100;
+
+interface LangIndex {
+  sources: Record<string, string[]>;
+  targets: Record<string, string[]>;
+}
 
 forEachTopology('1,000 nodes of one capability', (target) => {
   let gw: TestGateway;
@@ -47,13 +52,9 @@ forEachTopology('1,000 nodes of one capability', (target) => {
     for (const n of listed.body.nodes) perShard.set(n.shard, (perShard.get(n.shard) ?? 0) + 1);
     expect([...perShard.values()].every((c) => c <= SHARD_SIZE)).toBe(true);
 
-    const index = await gw.getJson<{ pairs: Record<string, string[]> }>('/api/v1/lang-index');
-    expect(index.body.pairs).toEqual({
-      'en:zh': [pool.pool_id],
-      'zh:en': [pool.pool_id],
-      '*:en': [pool.pool_id],
-      '*:zh': [pool.pool_id],
-    });
+    const index = await gw.getJson<LangIndex>('/api/v1/lang-index');
+    expect(index.body.sources).toEqual({ en: [pool.pool_id], zh: [pool.pool_id] });
+    expect(index.body.targets).toEqual({ en: [pool.pool_id], zh: [pool.pool_id] });
     await poll(() => gw.parts.index.candidatePools('en', 'zh')[0]?.shards.length === pool.shards.length, {
       what: 'the cache sees every shard',
     });
@@ -65,9 +66,10 @@ forEachTopology('1,000 nodes of one capability', (target) => {
     await wide.register({
       language_capabilities: { asr_languages: ['en', 'zh', 'ja'], semantic_languages: ['en', 'zh', 'ja'] },
     });
-    const index = await gw.getJson<{ pairs: Record<string, string[]> }>('/api/v1/lang-index');
-    expect(index.body.pairs['zh:en']).toHaveLength(2);
-    expect(index.body.pairs['ja:en']).toHaveLength(1);
+    const index = await gw.getJson<LangIndex>('/api/v1/lang-index');
+    expect(index.body.sources['zh']).toHaveLength(2);
+    expect(index.body.targets['en']).toHaveLength(2);
+    expect(index.body.sources['ja']).toHaveLength(1);
     await poll(() => gw.parts.index.candidatePools('zh', 'en').length === 2, {
       what: 'cache has both pools',
     });
@@ -76,7 +78,7 @@ forEachTopology('1,000 nodes of one capability', (target) => {
 
   it('closing every node of a shard removes that shard from the index', async () => {
     const { body } = await gw.getJson<{ pools: Pool[] }>('/api/v1/pools');
-    const pool = body.pools.find((p) => p.pairs.length === 4) as Pool;
+    const pool = body.pools.find((p) => p.blocks[0]?.src.length === 2) as Pool;
     const last = Math.max(...pool.shards.map((s) => s.shard));
     const members = await gw.getJson<{ nodes: { node_id: string; pool_id: string; shard: number }[] }>(
       '/api/v1/nodes',

@@ -26,6 +26,8 @@ forEachTopology('deaf inbox subscription under load', (target) => {
       LINGUA_RATE_LIMIT_PER_S: '1000000',
       LINGUA_RATE_LIMIT_BURST: '1000000',
       LINGUA_JOB_TIMEOUT_MS: '30000',
+      // The nodes ask for 1,000 slots; the gateway grants at most this.
+      LINGUA_NODE_MAX_JOBS: '1000',
     };
     [a, b] = await Promise.all([
       startTestGateway(target, { ...env, LINGUA_INSTANCE_ID: 'gw-a' }),

@@ -2,9 +2,10 @@ import { forEachTopology, poll, uniquePrefix } from '@lingua/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisConnection } from '../connection.js';
 import { KeySchema } from '../keys.js';
-import { computeCapability, langPairKey } from '../pool-id.js';
+import { computeCapability } from '../pool-id.js';
 import { ScriptRunner } from '../scripts/loader.js';
 import { connectionForTarget } from '../scripts/target-connection.js';
+import { readIndexSnapshot } from '../state/index-snapshot.js';
 import { decodePoolMeta, indexAssign, type PoolMetaInput } from './index-assign.js';
 import { indexRelease } from './index-release.js';
 
@@ -12,7 +13,7 @@ const defaults = { region: 'eu', tierThresholds: [{ tier: 'mid', minGib: 0 }] };
 
 function poolOf(langSets: string[][]): { poolId: string; meta: PoolMetaInput } {
   const c = computeCapability({ lang_sets: langSets, gpu_tier: 'mid' }, defaults);
-  return { poolId: c.poolId, meta: { pairs: c.pairs, region: c.region, tier: c.tier, sig: c.signature } };
+  return { poolId: c.poolId, meta: { blocks: c.blocks, region: c.region, tier: c.tier, sig: c.signature } };
 }
 
 forEachTopology('index-assign / index-release', (target) => {
@@ -36,8 +37,12 @@ forEachTopology('index-assign / index-release', (target) => {
     await conn.quit();
   });
 
-  const lang = async (pair: string): Promise<string[]> =>
-    JSON.parse((await conn.client.hget(k.lang, pair)) ?? '[]');
+  /** Pools listed under `s:<lang>` / `t:<lang>`, sorted. */
+  const lang = async (key: string): Promise<string[]> =>
+    [...((await readIndexSnapshot(conn, keys)).lang.get(key) ?? [])].sort();
+  /** The lang fields of one pool. */
+  const fieldsOf = async (poolId: string): Promise<string[]> =>
+    (await conn.client.hkeys(k.lang)).filter((f) => f.endsWith(`:${poolId}`)).sort();
   const meta = async (poolId: string) => decodePoolMeta((await conn.client.hget(k.pools, poolId)) ?? 'null');
 
   describe('placement, versions and events', () => {
@@ -47,14 +52,15 @@ forEachTopology('index-assign / index-release', (target) => {
       const r = await indexAssign(runner, k, { poolId, meta: m, shardSize: 2, now: 10 });
       expect(r).toEqual({ status: 'OK', shard: 0, version: 1, changed: true });
       expect(await meta(poolId)).toMatchObject({
-        pairs: m.pairs,
+        blocks: [{ src: ['de', 'en'], tgt: ['de', 'en'] }],
         region: 'eu',
         tier: 'mid',
         shards: [0],
         created_at: 10,
       });
-      expect(await lang('en:de')).toEqual([poolId]);
-      expect(await lang('*:en')).toEqual([poolId]);
+      expect(await fieldsOf(poolId)).toEqual(['s:de', 's:en', 't:de', 't:en'].map((f) => `${f}:${poolId}`));
+      expect(await lang('s:en')).toEqual([poolId]);
+      expect(await lang('t:de')).toEqual([poolId]);
       const ev = await poll(() => events.find((e) => e.startsWith('1|')), { what: 'pool_added event' });
       expect(JSON.parse(ev.slice(2))).toMatchObject({
         kind: 'pool_added',
@@ -111,7 +117,7 @@ forEachTopology('index-assign / index-release', (target) => {
       expect(await rel(0)).toMatchObject({ changed: false });
       expect(await rel(0)).toEqual({ status: 'OK', version: 6, changed: true });
       expect(await conn.client.hexists(k.pools, poolId)).toBe(0);
-      expect(await conn.client.hexists(k.lang, 'en:de')).toBe(0);
+      expect(await fieldsOf(poolId)).toEqual([]);
       expect(await conn.client.hlen(k.shards)).toBe(0);
       const ev = await poll(() => events.find((e) => e.startsWith('6|')), { what: 'pool_removed event' });
       expect(JSON.parse(ev.slice(2))).toMatchObject({ kind: 'pool_removed', pool: poolId, shard: 0 });
@@ -125,24 +131,83 @@ forEachTopology('index-assign / index-release', (target) => {
       });
     });
 
-    it('refuses a pool without language pairs', async () => {
+    it('refuses a pool without language pairs, and a pool id with a colon', async () => {
       await expect(
-        indexAssign(runner, k, { poolId: 'p-empty', meta: { ...m, pairs: [] }, shardSize: 2, now: 1 }),
+        indexAssign(runner, k, { poolId: 'p-empty', meta: { ...m, blocks: [] }, shardSize: 2, now: 1 }),
       ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(
+        indexAssign(runner, k, { poolId: 'p:1', meta: m, shardSize: 2, now: 1 }),
+      ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      // The script checks on its own too (callers other than the wrapper).
+      await expect(
+        runner.run(
+          'index-assign',
+          [k.pools, k.lang, k.ver, k.shards, k.events],
+          ['p-empty', JSON.stringify({ ...m, blocks: [{ src: [], tgt: ['en'] }] }), 2, -1, 1],
+        ),
+      ).rejects.toThrow(/non-empty language blocks/);
     });
   });
 
-  it('superset matching: a pair lists every pool that serves it', async () => {
+  it('superset matching: each language lists every pool reading or writing it', async () => {
     const big = poolOf([['en', 'zh', 'ja']]);
     const small = poolOf([['zh', 'en']]);
     await indexAssign(runner, k, { ...big, shardSize: 100, now: 30 });
     await indexAssign(runner, k, { ...small, shardSize: 100, now: 30 });
-    expect(await lang(langPairKey('zh', 'en'))).toEqual([big.poolId, small.poolId].sort());
-    expect(await lang(langPairKey('ja', 'en'))).toEqual([big.poolId]);
-    expect(await lang(langPairKey('auto', 'ja'))).toEqual([big.poolId]);
+    expect(await lang('s:zh')).toEqual([big.poolId, small.poolId].sort());
+    expect(await lang('t:en')).toEqual([big.poolId, small.poolId].sort());
+    expect(await lang('s:ja')).toEqual([big.poolId]);
+    expect(await lang('t:ja')).toEqual([big.poolId]);
     await indexRelease(runner, k, { poolId: big.poolId, shard: 0, now: 31 });
-    expect(await lang(langPairKey('zh', 'en'))).toEqual([small.poolId]);
-    expect(await conn.client.hexists(k.lang, langPairKey('ja', 'en'))).toBe(0);
+    expect(await lang('s:zh')).toEqual([small.poolId]);
+    expect(await lang('t:ja')).toEqual([]);
+    expect(await fieldsOf(big.poolId)).toEqual([]);
+    await indexRelease(runner, k, { poolId: small.poolId, shard: 0, now: 31 });
+  });
+
+  describe('cost grows with languages, not pairs', () => {
+    const codes = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}${i}`);
+
+    it('a 64-language node writes at most 2 × 64 index fields and one pool meta', async () => {
+      // 64 ASR languages into the same 64 targets: 4,032 directed pairs.
+      const langs = codes(64, 'm');
+      const c = computeCapability(
+        { language_capabilities: { asr_languages: langs, semantic_languages: langs }, gpu_tier: 'mid' },
+        defaults,
+      );
+      const before = await conn.client.hlen(k.lang);
+      await indexAssign(runner, k, {
+        poolId: c.poolId,
+        meta: { blocks: c.blocks, region: c.region, tier: c.tier, sig: c.signature },
+        shardSize: 10,
+        now: 50,
+      });
+      const fields = await fieldsOf(c.poolId);
+      expect(fields.length).toBeLessThanOrEqual(2 * 64);
+      expect(fields).toHaveLength(c.sources.length + c.targets.length);
+      expect((await conn.client.hlen(k.lang)) - before).toBe(fields.length);
+      expect(decodePoolMeta((await conn.client.hget(k.pools, c.poolId)) ?? 'null').blocks).toEqual(c.blocks);
+      await indexRelease(runner, k, { poolId: c.poolId, shard: 0, now: 51 });
+      expect(await fieldsOf(c.poolId)).toEqual([]);
+      expect(await conn.client.hlen(k.lang)).toBe(before);
+    });
+
+    it('even the schema-valid worst case (4 groups × 256 codes, 261,120 pairs) writes 2 fields per language', async () => {
+      // The gateway refuses this shape (LINGUA_NODE_MAX_LANGUAGES); the store alone still never expands pairs.
+      const groups = [0, 1, 2, 3].map((g) => codes(256, `g${g}-`));
+      const c = computeCapability({ lang_sets: groups, gpu_tier: 'mid' }, defaults);
+      expect(c.blocks).toHaveLength(4);
+      await indexAssign(runner, k, {
+        poolId: c.poolId,
+        meta: { blocks: c.blocks, region: c.region, tier: c.tier, sig: c.signature },
+        shardSize: 10,
+        now: 52,
+      });
+      expect(await fieldsOf(c.poolId)).toHaveLength(2 * 1_024);
+      expect(await lang('s:g2-7')).toEqual([c.poolId]);
+      await indexRelease(runner, k, { poolId: c.poolId, shard: 0, now: 53 });
+      expect(await fieldsOf(c.poolId)).toEqual([]);
+    });
   });
 
   it('1,000 nodes of one capability fill 10 shards of 100, and the index stays exact', async () => {

@@ -1,11 +1,13 @@
 import { StoreError, unexpectedReply } from '../errors.js';
 import type { IndexKeys } from '../keys.js';
+import type { LangBlock } from '../pool-id.js';
 import type { ScriptRunner } from '../scripts/loader.js';
 import { replyNumber } from './reply.js';
 
 /** What the caller knows about a pool; index-assign adds `shards` (existing shard numbers) and `created_at`. */
 export interface PoolMetaInput {
-  pairs: string[];
+  /** The capability as canonical blocks (`computeCapability().blocks`); the index lists the pool per language. */
+  blocks: LangBlock[];
   region: string;
   tier: string;
   sig: string;
@@ -35,8 +37,12 @@ export async function indexAssign(
   keys: IndexKeys,
   a: { poolId: string; meta: PoolMetaInput; shardSize: number; preferredShard?: number; now: number },
 ): Promise<IndexAssignResult> {
-  if (a.meta.pairs.length === 0) {
+  if (!a.meta.blocks.some((b) => b.src.length > 0 && b.tgt.length > 0)) {
     throw new StoreError('INVALID_ARGUMENT', `pool ${a.poolId} serves no language pair`);
+  }
+  if (a.poolId.includes(':')) {
+    // The lang fields are `<side>:<lang>:<poolId>`: the pool id is what follows the last ':'.
+    throw new StoreError('INVALID_ARGUMENT', `pool id ${a.poolId} must not contain ':'`);
   }
   const s = 'index-assign';
   const r = await runner.run(s, indexScriptKeys(keys), [
@@ -53,7 +59,7 @@ export async function indexAssign(
 /** Parses a stored pool meta; Lua's cjson writes an empty list as `{}`, so list fields are normalised. */
 export function decodePoolMeta(json: string): PoolMeta {
   const meta = JSON.parse(json) as PoolMeta;
-  if (!Array.isArray(meta.pairs)) meta.pairs = [];
+  if (!Array.isArray(meta.blocks)) meta.blocks = [];
   if (!Array.isArray(meta.shards)) meta.shards = [];
   return meta;
 }

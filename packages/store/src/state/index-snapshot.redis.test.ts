@@ -5,7 +5,17 @@ import { KeySchema } from '../keys.js';
 import { indexAssign } from '../ops/index-assign.js';
 import { ScriptRunner } from '../scripts/loader.js';
 import { connectionForTarget } from '../scripts/target-connection.js';
-import { listIndexShards, parseShardField, readIndexSnapshot } from './index-snapshot.js';
+import { listIndexShards, parseLangField, parseShardField, readIndexSnapshot } from './index-snapshot.js';
+
+describe('parseLangField', () => {
+  it('splits side and language from the pool id after the last colon', () => {
+    expect(parseLangField('s:en:p1')).toEqual({ key: 's:en', poolId: 'p1' });
+    expect(parseLangField('t:x:y:p1')).toEqual({ key: 't:x:y', poolId: 'p1' });
+    expect(parseLangField('en:zh')).toBeUndefined();
+    expect(parseLangField('s::p1')).toBeUndefined();
+    expect(parseLangField('s:en:')).toBeUndefined();
+  });
+});
 
 describe('parseShardField', () => {
   it('splits on the last colon and refuses what is not a shard', () => {
@@ -41,19 +51,25 @@ forEachTopology('index snapshot', (target) => {
     expect(await listIndexShards(conn, keys.index())).toEqual([]);
   });
 
-  it('reads pools, pairs, shard counts and the version the index scripts wrote', async () => {
+  it('reads pools, languages, shard counts and the version the index scripts wrote', async () => {
     keys = new KeySchema(uniquePrefix('index-snap'));
-    const meta = { pairs: ['en:zh'], region: 'eu', tier: 'mid', sig: 's1' };
+    const meta = { blocks: [{ src: ['en'], tgt: ['zh'] }], region: 'eu', tier: 'mid', sig: 's1' };
     await indexAssign(runner, keys.index(), { poolId: 'pA', meta, shardSize: 1, now: 1 });
     const second = await indexAssign(runner, keys.index(), { poolId: 'pA', meta, shardSize: 1, now: 2 });
     // Damaged entries are skipped, not fatal.
     await conn.client.hset(keys.index().shards, 'garbage', 5);
     await conn.client.hset(keys.index().pools, 'pBad', '{');
+    await conn.client.hset(keys.index().lang, 'garbage', '1');
     const snap = await readIndexSnapshot(conn, keys);
     expect(snap.version).toBe(second.version);
     expect([...snap.pools.keys()]).toEqual(['pA']);
-    expect(snap.pools.get('pA')).toMatchObject({ pairs: ['en:zh'], region: 'eu', tier: 'mid' });
-    expect(snap.lang.get('en:zh')).toEqual(['pA']);
+    expect(snap.pools.get('pA')).toMatchObject({ blocks: meta.blocks, region: 'eu', tier: 'mid' });
+    expect(snap.lang).toEqual(
+      new Map([
+        ['s:en', ['pA']],
+        ['t:zh', ['pA']],
+      ]),
+    );
     expect(snap.shards).toEqual(
       new Map([
         [

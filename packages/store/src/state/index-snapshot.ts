@@ -1,14 +1,15 @@
 /**
- * The language index as held in Redis (`{idx}` slot): pools, the pair → pools map, shard member counts and the
- * version. Read atomically (MULTI on one slot) so a snapshot is always one consistent version. Written only by
+ * The language index as held in Redis (`{idx}` slot): pools, the language → pools map, shard member counts and
+ * the version. Read atomically (MULTI on one slot) so a snapshot is always one consistent version. Written only by
  * the index scripts (index-assign, index-release).
  */
 import type { RedisConnection } from '../connection.js';
 import type { IndexKeys, KeySchema } from '../keys.js';
+import type { LangBlock } from '../pool-id.js';
 
 /** A pool as the snapshot reads it (the stored meta, loosely: unknown fields are kept). */
 export interface SnapshotPoolMeta {
-  pairs: string[];
+  blocks: LangBlock[];
   region: string;
   tier: string;
   sig?: string;
@@ -18,7 +19,7 @@ export interface SnapshotPoolMeta {
 export interface IndexSnapshot {
   version: number;
   pools: Map<string, SnapshotPoolMeta>;
-  /** `src:tgt` | `*:tgt` → poolIds */
+  /** `s:<lang>` (pools reading lang) | `t:<lang>` (pools writing lang) → poolIds, sorted */
   lang: Map<string, string[]>;
   /** poolId → shard number → member count */
   shards: Map<string, Map<number, number>>;
@@ -44,13 +45,20 @@ export async function readIndexSnapshot(redis: RedisConnection, keys: KeySchema)
   const pools = new Map<string, SnapshotPoolMeta>();
   for (const [id, json] of Object.entries((value(1) ?? {}) as Record<string, string>)) {
     const meta = parseJson<SnapshotPoolMeta>(json);
-    if (meta) pools.set(id, meta);
+    if (meta && typeof meta === 'object') {
+      if (!Array.isArray(meta.blocks)) meta.blocks = [];
+      pools.set(id, meta);
+    }
   }
   const lang = new Map<string, string[]>();
-  for (const [pair, json] of Object.entries((value(2) ?? {}) as Record<string, string>)) {
-    const list = parseJson<string[]>(json);
-    if (Array.isArray(list)) lang.set(pair, list);
+  for (const field of Object.keys((value(2) ?? {}) as Record<string, string>)) {
+    const parsed = parseLangField(field);
+    if (!parsed) continue;
+    const list = lang.get(parsed.key);
+    if (list) list.push(parsed.poolId);
+    else lang.set(parsed.key, [parsed.poolId]);
   }
+  for (const list of lang.values()) list.sort();
   const shards = new Map<string, Map<number, number>>();
   for (const [field, count] of Object.entries((value(3) ?? {}) as Record<string, string>)) {
     const parsed = parseShardField(field);
@@ -69,6 +77,17 @@ export async function listIndexShards(
 ): Promise<{ poolId: string; shard: number }[]> {
   const fields = await redis.client.hkeys(keys.shards);
   return fields.map(parseShardField).filter((s) => s !== undefined);
+}
+
+/**
+ * A lang field `s:<lang>:<poolId>` / `t:<lang>:<poolId>` → `{ key: 's:<lang>', poolId }`; the pool id is what
+ * follows the last ':' (pool ids contain none; a language code may).
+ */
+export function parseLangField(field: string): { key: string; poolId: string } | undefined {
+  if (!field.startsWith('s:') && !field.startsWith('t:')) return undefined;
+  const at = field.lastIndexOf(':');
+  if (at <= 2 || at === field.length - 1) return undefined;
+  return { key: field.slice(0, at), poolId: field.slice(at + 1) };
 }
 
 /** `<poolId>:<shard>` — the pool id never contains ':' but split on the last one anyway. */
