@@ -26,7 +26,7 @@ import { addClusterApiRoutes } from './api/cluster.js';
 import { addReadApiRoutes } from './api/read-api.js';
 import { IndexCache } from './cache/index-cache.js';
 import { readIndexSnapshot } from './cache/index-snapshot.js';
-import type { GatewayConfig } from './config.js';
+import { redisConnectionOptions, type GatewayConfig } from './config.js';
 import { drain } from './drain.js';
 import { sampleEventLoopLag, type EventLoopLagSampler } from './event-loop-lag.js';
 import { addHealthRoutes } from './http/health-routes.js';
@@ -102,8 +102,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
   // Connections.
   const keys = new KeySchema(config.keyPrefix);
   const redis = createRedis({
-    url: config.redisUrl,
-    clusterNodes: config.redisClusterNodes.map((n) => `${n.host}:${n.port}`),
+    ...redisConnectionOptions(config),
     name: `lingua-gw-${instanceId}`,
     lazyConnect: true,
     onError: (err) => {
