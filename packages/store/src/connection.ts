@@ -146,9 +146,12 @@ export function createRedis(opts: RedisConnectionOptions): RedisConnection {
     ...(opts.tls ? { tls: tlsOptions(opts.tls) } : {}),
   };
   let client: Redis | Cluster;
+  let probeSeed: (() => Promise<unknown>) | undefined;
 
   if (isCluster) {
-    client = new Cluster((opts.clusterNodes ?? []).map(parseHostPort), {
+    const seeds = (opts.clusterNodes ?? []).map(parseHostPort);
+    probeSeed = () => firstConnectError(seeds[0], wire);
+    client = new Cluster(seeds, {
       shardedSubscribers: true,
       enableOfflineQueue: true,
       lazyConnect: opts.lazyConnect ?? false,
@@ -188,7 +191,7 @@ export function createRedis(opts: RedisConnectionOptions): RedisConnection {
     name,
     duplicate: (dupName?: string, overrides: RedisDuplicateOverrides = {}) =>
       createRedis({ ...opts, ...overrides, name: dupName ?? `${name}-dup` }),
-    ready: (timeoutMs = 10_000) => whenReady(client, name, timeoutMs),
+    ready: (timeoutMs = 10_000) => whenReady(client, name, timeoutMs, probeSeed),
     quit: async () => {
       if (client.status === 'end') return;
       try {
@@ -247,10 +250,52 @@ function printUnhandled(err: Error): void {
   console.error('[ioredis] Unhandled error event:', err.stack ?? err.message);
 }
 
-function whenReady(client: Redis | Cluster, name: string, timeoutMs: number): Promise<void> {
+/**
+ * Connects once to `seed` with the Cluster's per-node options and returns the error it fails with (undefined
+ * when it gets in). A Cluster hides why its slot refresh failed when the TLS handshake is what failed (the
+ * refresh connection swallows the error; only "Connection is closed" comes out), so `ready()` asks a seed.
+ */
+async function firstConnectError(
+  seed: { host: string; port: number } | undefined,
+  wire: Record<string, unknown>,
+): Promise<unknown> {
+  if (seed === undefined) return undefined;
+  const probe = new Redis({
+    ...wire,
+    ...seed,
+    connectionName: `${String(wire.connectionName)}-probe`,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+  });
+  let failure: unknown;
+  probe.on('error', (err: unknown) => {
+    scrubCredentials(err);
+    failure ??= err;
+  });
+  try {
+    await probe.connect();
+  } catch (err) {
+    scrubCredentials(err);
+    failure ??= err;
+  } finally {
+    probe.disconnect();
+  }
+  return failure;
+}
+
+function whenReady(
+  client: Redis | Cluster,
+  name: string,
+  timeoutMs: number,
+  probeSeed?: () => Promise<unknown>,
+): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     let lastError: string | undefined;
+    let probing = false;
+    let settled = false;
     const timer = setTimeout(() => {
       cleanup();
       const last = lastError === undefined ? '' : ` (last error: ${lastError})`;
@@ -268,13 +313,26 @@ function whenReady(client: Redis | Cluster, name: string, timeoutMs: number): Pr
       const message = firstLine(err);
       lastError = message;
       const fatal = fatalSetupError(err);
-      if (fatal === undefined) return;
+      if (fatal !== undefined) {
+        fail(fatal, message);
+      } else if (probeSeed !== undefined && !probing && message.startsWith('Failed to refresh slots cache')) {
+        // Once per ready(): a Cluster that could not read its slot map asks a seed directly why.
+        probing = true;
+        void probeSeed().then((found) => {
+          const kind = fatalSetupError(found);
+          if (kind !== undefined) fail(kind, firstLine(found));
+        });
+      }
+    };
+    const fail = (kind: 'AUTH' | 'TLS', message: string): void => {
+      if (settled) return;
       cleanup();
-      const what = fatal === 'AUTH' ? 'Redis refused the credentials' : 'TLS handshake with Redis failed';
+      const what = kind === 'AUTH' ? 'Redis refused the credentials' : 'TLS handshake with Redis failed';
       // The message only: the original error of a failed AUTH carries the command it failed on.
-      reject(new StoreError(fatal, `${name}: ${what}: ${message}`));
+      reject(new StoreError(kind, `${name}: ${what}: ${message}`));
     };
     const cleanup = (): void => {
+      settled = true;
       clearTimeout(timer);
       client.off('ready', onReady);
       client.off('end', onEnd);
