@@ -13,7 +13,7 @@ export { startSecuredTarget, type SecuredTarget, type SecuredTargetOptions } fro
 export { testCertificates, opensslInstalled, type TestCertificates } from './tls-certs.js';
 export { redisTargets, forEachTopology } from './targets.js';
 export { connectRaw } from './connect.js';
-export { createRedisClient, discoverNodes } from './redis-client.js';
+export { createRedisClient, discoverNodes, nodeAdmin } from './redis-client.js';
 export { uniquePrefix } from './unique-prefix.js';
 export { startRedisServer, type RedisServerHandle, type RedisServerOptions } from './redis-server.js';
 export {
