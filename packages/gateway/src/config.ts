@@ -229,8 +229,9 @@ function redisSecurity(
 
 /** LINGUA_REDIS_PASSWORD as given (not trimmed: it is a secret), or the content of LINGUA_REDIS_PASSWORD_FILE. */
 function readPassword(env: Env): string | undefined {
-  const direct = env.LINGUA_REDIS_PASSWORD === '' ? undefined : env.LINGUA_REDIS_PASSWORD;
-  const file = env.LINGUA_REDIS_PASSWORD_FILE?.trim() || undefined;
+  const directValue = env['LINGUA_REDIS_PASSWORD'];
+  const direct = directValue === '' ? undefined : directValue;
+  const file = env['LINGUA_REDIS_PASSWORD_FILE']?.trim() || undefined;
   if (direct !== undefined && file !== undefined) {
     throw new ConfigError(
       'LINGUA_REDIS_PASSWORD_FILE',
