@@ -30,7 +30,7 @@ import { createAuthVerifier } from './auth/verifier.js';
 import { addReadApiRoutes } from './api/read-api.js';
 import { IndexCache } from './cache/index-cache.js';
 import { readIndexSnapshot } from './cache/index-snapshot.js';
-import type { GatewayConfig } from './config.js';
+import { redisConnectionOptions, type GatewayConfig } from './config.js';
 import { drain } from './drain.js';
 import { sampleEventLoopLag, type EventLoopLagSampler } from './event-loop-lag.js';
 import { adminGuard } from './http/admin-guard.js';
@@ -109,8 +109,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
   // Connections.
   const keys = new KeySchema(config.keyPrefix);
   const redis = createRedis({
-    url: config.redisUrl,
-    clusterNodes: config.redisClusterNodes.map((n) => `${n.host}:${n.port}`),
+    ...redisConnectionOptions(config),
     name: `lingua-gw-${instanceId}`,
     lazyConnect: true,
     onError: (err) => {

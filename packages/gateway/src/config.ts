@@ -3,9 +3,14 @@
  * Nothing else in the gateway reads `process.env`; tests build a config with `loadConfig({...})`.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { loadAuthConfig, type AuthConfig } from './auth/auth-config.js';
 import { ConfigError } from './config-error.js';
+import { redactRedisUrl, type RedisConnectionOptions } from '@lingua/store';
+import { Secret } from './secret.js';
+
+export { Secret };
 
 export { ConfigError };
 
@@ -23,6 +28,15 @@ export interface GpuTierThreshold {
   readonly minGib: number;
 }
 
+/** TLS towards Redis (every connection, standalone and Cluster). */
+export interface RedisTlsConfig {
+  /** PEM bundle read from LINGUA_REDIS_TLS_CA_FILE; the system's trusted CAs when unset. */
+  readonly ca: string | undefined;
+  readonly caFile: string | undefined;
+  /** The name the server certificate must carry when it differs from the address dialled. */
+  readonly servername: string | undefined;
+}
+
 export interface GatewayConfig {
   /** The public port: `/ws/node`, `/ws/session`, `/healthz`, `/readyz`. */
   readonly port: number;
@@ -34,9 +48,16 @@ export interface GatewayConfig {
   readonly auth: AuthConfig;
   /** Who may use the admin API (`/metrics` stays open on the admin port). */
   readonly adminAuth: AuthConfig;
+  /** Standalone Redis, without credentials (those are in `redisUsername` / `redisPassword`). */
   readonly redisUrl: string;
   /** Cluster mode when non-empty. */
   readonly redisClusterNodes: readonly HostPort[];
+  /** ACL user: LINGUA_REDIS_USERNAME, else the user in a standalone LINGUA_REDIS_URL. */
+  readonly redisUsername: string | undefined;
+  /** LINGUA_REDIS_PASSWORD or LINGUA_REDIS_PASSWORD_FILE, else the password in a standalone LINGUA_REDIS_URL. */
+  readonly redisPassword: Secret | undefined;
+  /** Set when LINGUA_REDIS_TLS is on (or, standalone, the URL is `rediss://`). */
+  readonly redisTls: RedisTlsConfig | undefined;
   readonly instanceId: string;
   readonly keyPrefix: string;
   readonly region: string;
@@ -130,13 +151,18 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (adminPort !== 0 && adminPort === port) {
     throw new ConfigError('LINGUA_ADMIN_PORT', `must differ from LINGUA_PORT (${port})`);
   }
+  const redisClusterNodes = read.hostPorts('LINGUA_REDIS_CLUSTER_NODES');
+  const redis = redisSecurity(env, read, redisClusterNodes.length > 0);
   const config: GatewayConfig = {
     port,
     host,
     adminPort,
     adminHost: read.str('LINGUA_ADMIN_HOST', host),
-    redisUrl: read.redisUrl('LINGUA_REDIS_URL', 'redis://127.0.0.1:6379'),
-    redisClusterNodes: read.hostPorts('LINGUA_REDIS_CLUSTER_NODES'),
+    redisUrl: redis.url,
+    redisClusterNodes,
+    redisUsername: redis.username,
+    redisPassword: redis.password,
+    redisTls: redis.tls,
     instanceId: read.id('LINGUA_INSTANCE_ID', defaultInstanceId()),
     keyPrefix: read.id('LINGUA_KEY_PREFIX', 'lingua'),
     region: read.id('LINGUA_REGION', 'default'),
@@ -175,6 +201,114 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   return Object.freeze(config);
 }
 
+/** What the store's connection factory needs to reach Redis the way the configuration says. */
+export function redisConnectionOptions(
+  config: GatewayConfig,
+): Pick<RedisConnectionOptions, 'url' | 'clusterNodes' | 'username' | 'password' | 'tls'> {
+  const tls = config.redisTls;
+  return {
+    url: config.redisUrl,
+    clusterNodes: config.redisClusterNodes.map(
+      (n) => `${n.host.includes(':') ? `[${n.host}]` : n.host}:${n.port}`,
+    ),
+    ...(config.redisUsername === undefined ? {} : { username: config.redisUsername }),
+    ...(config.redisPassword === undefined ? {} : { password: config.redisPassword.reveal() }),
+    ...(tls === undefined
+      ? {}
+      : {
+          tls: {
+            ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+            ...(tls.servername === undefined ? {} : { servername: tls.servername }),
+          },
+        }),
+  };
+}
+
+/**
+ * The Redis URL (credentials moved out of it), credentials and TLS. Explicit variables win over what the URL
+ * carries; the URL's credentials and `rediss://` count only in standalone mode, where the URL is used at all.
+ */
+function redisSecurity(
+  env: Env,
+  read: ReturnType<typeof reader>,
+  cluster: boolean,
+): {
+  url: string;
+  username: string | undefined;
+  password: Secret | undefined;
+  tls: RedisTlsConfig | undefined;
+} {
+  const parsed = read.redisUrl('LINGUA_REDIS_URL', 'redis://127.0.0.1:6379');
+  const fromUrl = cluster ? { username: undefined, password: undefined, tls: false } : parsed;
+  const username = read.optional('LINGUA_REDIS_USERNAME') ?? fromUrl.username;
+  const password = readPassword(env) ?? fromUrl.password;
+  const tlsOn = read.bool('LINGUA_REDIS_TLS', fromUrl.tls);
+  if (!tlsOn && fromUrl.tls) {
+    throw new ConfigError('LINGUA_REDIS_TLS', 'is off but LINGUA_REDIS_URL uses rediss:// (TLS)');
+  }
+  const caFile = read.optional('LINGUA_REDIS_TLS_CA_FILE');
+  const servername = read.optional('LINGUA_REDIS_TLS_SERVERNAME');
+  if (!tlsOn) {
+    for (const [name, value] of [
+      ['LINGUA_REDIS_TLS_CA_FILE', caFile],
+      ['LINGUA_REDIS_TLS_SERVERNAME', servername],
+    ] as const) {
+      if (value !== undefined) throw new ConfigError(name, 'needs LINGUA_REDIS_TLS=1 (or a rediss:// URL)');
+    }
+  }
+  return {
+    url: parsed.url,
+    username,
+    password: password === undefined ? undefined : new Secret(password),
+    tls: tlsOn
+      ? { ca: caFile === undefined ? undefined : readCaFile(caFile), caFile, servername }
+      : undefined,
+  };
+}
+
+/** LINGUA_REDIS_PASSWORD as given (not trimmed: it is a secret), or the content of LINGUA_REDIS_PASSWORD_FILE. */
+function readPassword(env: Env): string | undefined {
+  const directValue = env['LINGUA_REDIS_PASSWORD'];
+  const direct = directValue === '' ? undefined : directValue;
+  const file = env['LINGUA_REDIS_PASSWORD_FILE']?.trim() || undefined;
+  if (direct !== undefined && file !== undefined) {
+    throw new ConfigError(
+      'LINGUA_REDIS_PASSWORD_FILE',
+      'set either LINGUA_REDIS_PASSWORD or LINGUA_REDIS_PASSWORD_FILE, not both',
+    );
+  }
+  if (file === undefined) return direct;
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (err) {
+    // The code only: the file's path is not secret, but nothing of its content may be shown.
+    throw new ConfigError('LINGUA_REDIS_PASSWORD_FILE', `cannot read "${file}" (${errorCode(err)})`);
+  }
+  // Secret files (Kubernetes, Docker) often end with a newline that is not part of the password.
+  const password = content.replace(/[\r\n]+$/, '');
+  if (password === '') throw new ConfigError('LINGUA_REDIS_PASSWORD_FILE', `"${file}" is empty`);
+  return password;
+}
+
+function readCaFile(file: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('LINGUA_REDIS_TLS_CA_FILE', `cannot read "${file}" (${errorCode(err)})`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError('LINGUA_REDIS_TLS_CA_FILE', `"${file}" holds no PEM certificate`);
+  }
+  return pem;
+}
+
+function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'unreadable';
+}
+
 function defaultInstanceId(): string {
   const host =
     hostname()
@@ -191,6 +325,9 @@ function reader(env: Env) {
   return {
     str(name: string, def: string): string {
       return raw(name) ?? def;
+    },
+    optional(name: string): string | undefined {
+      return raw(name);
     },
     id(name: string, def: string): string {
       const v = raw(name) ?? def;
@@ -221,18 +358,37 @@ function reader(env: Env) {
       }
       return v as T;
     },
-    redisUrl(name: string, def: string): string {
+    /** The URL without credentials, and the credentials it carried (decoded). */
+    redisUrl(
+      name: string,
+      def: string,
+    ): { url: string; username: string | undefined; password: string | undefined; tls: boolean } {
       const v = raw(name) ?? def;
       let url: URL;
       try {
         url = new URL(v);
       } catch {
-        throw new ConfigError(name, `must be a URL like redis://host:port, got "${v}"`);
+        throw new ConfigError(name, `must be a URL like redis://host:port, got "${redactRedisUrl(v)}"`);
       }
       if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
         throw new ConfigError(name, `must use redis:// or rediss://, got "${url.protocol}"`);
       }
-      return v;
+      let username: string | undefined;
+      let password: string | undefined;
+      try {
+        username = url.username === '' ? undefined : decodeURIComponent(url.username);
+        password = url.password === '' ? undefined : decodeURIComponent(url.password);
+      } catch {
+        throw new ConfigError(name, 'holds a badly %-encoded user or password');
+      }
+      url.username = '';
+      url.password = '';
+      return {
+        url: username === undefined && password === undefined ? v : url.toString(),
+        username,
+        password,
+        tls: url.protocol === 'rediss:',
+      };
     },
     hostPorts(name: string): readonly HostPort[] {
       const v = raw(name);

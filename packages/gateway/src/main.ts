@@ -20,6 +20,9 @@ README's Configuration table). The ones most deployments set:
   LINGUA_PORT                  HTTP + WebSocket port (default 5010)
   LINGUA_REDIS_URL             standalone Redis (default redis://127.0.0.1:6379)
   LINGUA_REDIS_CLUSTER_NODES   comma-separated host:port seeds; Redis Cluster mode when set
+  LINGUA_REDIS_USERNAME        Redis ACL user (both modes)
+  LINGUA_REDIS_PASSWORD_FILE   file holding the Redis password (or LINGUA_REDIS_PASSWORD)
+  LINGUA_REDIS_TLS             1 = TLS to Redis; LINGUA_REDIS_TLS_CA_FILE names a PEM CA bundle
   LINGUA_INSTANCE_ID           unique id of this instance (default <hostname>-<random>)
   LINGUA_KEY_PREFIX            prefix of every Redis key (default lingua)
   LINGUA_LOG_LEVEL             fatal|error|warn|info|debug|trace|silent (default info)

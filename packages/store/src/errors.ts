@@ -11,6 +11,8 @@ export type StoreErrorCode =
   | 'CROSSSLOT'
   | 'UNEXPECTED_REPLY'
   | 'CONNECTION'
+  | 'AUTH'
+  | 'TLS'
   | 'INVALID_ARGUMENT';
 
 export class StoreError extends Error {

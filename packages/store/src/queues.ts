@@ -1,5 +1,4 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import { Cluster, type Redis } from 'ioredis';
 import type { RedisConnection } from './connection.js';
 import type { KeySchema } from './keys.js';
 import { silentLog, type StoreLog } from './shard-subscription.js';
@@ -90,7 +89,8 @@ export async function enqueueTakeover(
 
 /**
  * Processes maintenance jobs on this instance. BullMQ blocks on its connection, which needs
- * `maxRetriesPerRequest: null`, so the worker gets its own duplicate of `conn`.
+ * `maxRetriesPerRequest: null`, so the worker gets its own duplicate of `conn` (same credentials and TLS; the
+ * blocking connection BullMQ derives from it with ioredis' `duplicate()` keeps them too).
  */
 export function createMaintenanceWorker(
   conn: RedisConnection,
@@ -99,7 +99,11 @@ export function createMaintenanceWorker(
   opts: { concurrency?: number; log?: StoreLog } = {},
 ): MaintenanceWorker {
   const log = opts.log ?? silentLog;
-  const client = blockingClient(conn, `${conn.name}-bullmq`);
+  // Blocking commands wait as long as BullMQ asks: no command timeout here.
+  const blocking = conn.duplicate(`${conn.name}-bullmq`, {
+    maxRetriesPerRequest: null,
+    commandTimeoutMs: undefined,
+  });
   const worker: MaintenanceWorker['worker'] = new Worker(
     MAINTENANCE_QUEUE,
     async (job: Job<MaintenanceJobData, void, 'sweep' | 'takeover'>) => {
@@ -109,7 +113,7 @@ export function createMaintenanceWorker(
       }
       throw new Error(`unknown maintenance job ${job.name}`);
     },
-    { connection: client, prefix: keys.queuePrefix(), concurrency: opts.concurrency ?? 2 },
+    { connection: blocking.client, prefix: keys.queuePrefix(), concurrency: opts.concurrency ?? 2 },
   );
   worker.on('error', (err) => log.warn({ err: err.message }, 'maintenance worker error'));
   worker.on('failed', (job, err) =>
@@ -119,17 +123,7 @@ export function createMaintenanceWorker(
     worker,
     async close() {
       await worker.close();
-      client.disconnect();
+      blocking.client.disconnect();
     },
   };
-}
-
-function blockingClient(conn: RedisConnection, name: string): Redis | Cluster {
-  const c = conn.client;
-  if (c instanceof Cluster) {
-    return c.duplicate([], {
-      redisOptions: { ...c.options.redisOptions, maxRetriesPerRequest: null, connectionName: name },
-    });
-  }
-  return c.duplicate({ maxRetriesPerRequest: null, connectionName: name });
 }

@@ -10,7 +10,10 @@ export type TestkitErrorCode =
   | 'BAD_EXTERNAL_REDIS'
   | 'RESP_FRAMING'
   | 'PROXY_START_FAILED'
-  | 'PROXY_UNKNOWN_NODE';
+  | 'PROXY_UNKNOWN_NODE'
+  | 'OPENSSL_NOT_INSTALLED'
+  | 'TLS_SETUP_FAILED'
+  | 'UNSUPPORTED';
 
 /** Every failure the kit raises on purpose carries a code, so a test log says which fixture broke. */
 export class TestkitError extends Error {

@@ -9,7 +9,7 @@ export async function killPubSubClients(target: RedisTarget): Promise<number> {
   const nodes = await discoverNodes(target);
   const counts = await Promise.all(
     nodes.map(async (node) => {
-      const client = nodeAdmin(node);
+      const client = nodeAdmin(node, target);
       try {
         return Number(await client.call('CLIENT', 'KILL', 'TYPE', 'pubsub'));
       } finally {
@@ -32,7 +32,7 @@ export async function pauseClients(
   const nodes = await discoverNodes(target);
   await Promise.all(
     nodes.map(async (node) => {
-      const client = nodeAdmin(node);
+      const client = nodeAdmin(node, target);
       try {
         await client.call('CLIENT', 'PAUSE', Math.max(0, Math.round(ms)), mode);
       } finally {

@@ -1,10 +1,19 @@
 export { TestkitError, type TestkitErrorCode } from './errors.js';
 export { freePort } from './free-port.js';
 export { poll, type PollOptions } from './poll.js';
-export { redisEnv, targetAddresses, type RedisTarget, type Topology } from './redis-target.js';
+export {
+  redisEnv,
+  securityOptions,
+  targetAddresses,
+  type RedisSecurity,
+  type RedisTarget,
+  type Topology,
+} from './redis-target.js';
+export { startSecuredTarget, type SecuredTarget, type SecuredTargetOptions } from './secured-target.js';
+export { testCertificates, opensslInstalled, type TestCertificates } from './tls-certs.js';
 export { redisTargets, forEachTopology } from './targets.js';
 export { connectRaw } from './connect.js';
-export { createRedisClient, discoverNodes } from './redis-client.js';
+export { createRedisClient, discoverNodes, nodeAdmin } from './redis-client.js';
 export { uniquePrefix } from './unique-prefix.js';
 export { startRedisServer, type RedisServerHandle, type RedisServerOptions } from './redis-server.js';
 export {

@@ -1,6 +1,6 @@
 import { Cluster, Redis } from 'ioredis';
-import type { RedisTarget } from './redis-target.js';
-import { targetAddresses } from './redis-target.js';
+import type { RedisSecurity, RedisTarget } from './redis-target.js';
+import { securityOptions, targetAddresses } from './redis-target.js';
 
 /**
  * An ioredis client for a target, with the same wire choices as @lingua/store's connection
@@ -9,13 +9,15 @@ import { targetAddresses } from './redis-target.js';
  * nodes announce loopback addresses.
  */
 export function createRedisClient(target: RedisTarget): Redis | Cluster {
+  const security = securityOptions(target);
   if (target.topology === 'cluster') {
     return new Cluster(target.clusterNodes ?? [], {
       shardedSubscribers: true,
-      redisOptions: { protocol: 2, connectionName: 'testkit', maxRetriesPerRequest: 3 },
+      redisOptions: { ...security, protocol: 2, connectionName: 'testkit', maxRetriesPerRequest: 3 },
     });
   }
   return new Redis(target.url ?? 'redis://127.0.0.1:6379', {
+    ...security,
     protocol: 2,
     connectionName: 'testkit',
     maxRetriesPerRequest: 3,
@@ -23,8 +25,9 @@ export function createRedisClient(target: RedisTarget): Redis | Cluster {
 }
 
 /** A short-lived admin connection to one node; fails fast instead of retrying. */
-export function nodeAdmin(address: { host: string; port: number }): Redis {
+export function nodeAdmin(address: { host: string; port: number }, security: RedisSecurity = {}): Redis {
   return new Redis({
+    ...securityOptions(security),
     host: address.host,
     port: address.port,
     maxRetriesPerRequest: 1,
@@ -42,7 +45,7 @@ export async function discoverNodes(target: RedisTarget): Promise<{ host: string
   const seeds = targetAddresses(target);
   if (target.topology !== 'cluster') return seeds;
   for (const seed of seeds) {
-    const client = nodeAdmin(seed);
+    const client = nodeAdmin(seed, target);
     try {
       const text = (await client.call('CLUSTER', 'NODES')) as string;
       const nodes: { host: string; port: number }[] = [];

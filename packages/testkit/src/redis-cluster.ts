@@ -1,13 +1,18 @@
 import { Redis } from 'ioredis';
 import { TestkitError } from './errors.js';
 import { poll } from './poll.js';
-import { startRedisServer, type RedisServerHandle } from './redis-server.js';
+import { startRedisServer, type RedisServerHandle, type RedisServerOptions } from './redis-server.js';
+import { securityOptions, type RedisSecurity } from './redis-target.js';
 
 export interface RedisClusterOptions {
   masters?: number;
   replicas?: number;
   clusterNodeTimeoutMs?: number;
   readyTimeoutMs?: number;
+  /** Every node requires this ACL user (see `RedisServerOptions.auth`). */
+  auth?: RedisServerOptions['auth'];
+  /** Every node, the cluster bus and replication speak TLS only (see `RedisServerOptions.tls`). */
+  tls?: RedisServerOptions['tls'];
 }
 
 export interface ClusterNodeAddress {
@@ -18,6 +23,8 @@ export interface ClusterNodeAddress {
 export interface RedisClusterHandle {
   /** Every node, masters first, then replicas (ordered by the master they follow). */
   readonly nodes: ClusterNodeAddress[];
+  /** What a client needs to get in (empty for an open Cluster). */
+  readonly security: RedisSecurity;
   readonly masters: RedisServerHandle[];
   readonly replicas: RedisServerHandle[];
   readonly servers: RedisServerHandle[];
@@ -38,6 +45,7 @@ const SLOTS = 16_384;
 
 function admin(server: RedisServerHandle): Redis {
   return new Redis({
+    ...securityOptions(server.security),
     host: server.host,
     port: server.port,
     maxRetriesPerRequest: 2,
@@ -129,7 +137,12 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
   const masterCount = opts.masters ?? 3;
   const replicasPer = opts.replicas ?? 0;
   const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
-  const serverOpts = { cluster: true, clusterNodeTimeoutMs: opts.clusterNodeTimeoutMs ?? 2_000 };
+  const serverOpts: RedisServerOptions = {
+    cluster: true,
+    clusterNodeTimeoutMs: opts.clusterNodeTimeoutMs ?? 2_000,
+    ...(opts.auth === undefined ? {} : { auth: opts.auth }),
+    ...(opts.tls === undefined ? {} : { tls: opts.tls }),
+  };
   const total = masterCount * (1 + replicasPer);
   const settled = await Promise.allSettled(Array.from({ length: total }, () => startRedisServer(serverOpts)));
   const servers = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -142,6 +155,7 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
   const replicas = servers.slice(masterCount);
   const handle: RedisClusterHandle = {
     nodes: servers.map((s) => ({ host: s.host, port: s.port })),
+    security: servers[0]?.security ?? {},
     masters,
     replicas,
     servers,

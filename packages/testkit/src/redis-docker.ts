@@ -46,6 +46,7 @@ export async function startDockerRedisServer(opts: RedisServerOptions = {}): Pro
   const logs: string[] = [];
   return {
     url: `redis://${HOST}:${port}`,
+    security: {},
     host: HOST,
     port,
     ...(clusterPort === undefined ? {} : { clusterPort }),

@@ -27,9 +27,20 @@ function configText(
   clusterPort: number | undefined,
   opts: RedisServerOptions,
 ): string {
+  const tls = opts.tls;
   const lines = [
     `bind ${HOST}`,
-    `port ${port}`,
+    // With TLS the plain port is closed: a client that does not speak TLS cannot get in by accident.
+    ...(tls === undefined
+      ? [`port ${port}`]
+      : [
+          'port 0',
+          `tls-port ${port}`,
+          `tls-cert-file "${tls.certFile}"`,
+          `tls-key-file "${tls.keyFile}"`,
+          `tls-ca-cert-file "${tls.caFile}"`,
+          'tls-auth-clients no',
+        ]),
     'protected-mode no',
     'daemonize no',
     'save ""',
@@ -48,7 +59,15 @@ function configText(
       `cluster-node-timeout ${opts.clusterNodeTimeoutMs ?? 2_000}`,
       // Replicas sync at once instead of after the default 5 s batching window.
       'repl-diskless-sync-delay 0',
+      ...(tls === undefined ? [] : ['tls-cluster yes', 'tls-replication yes']),
     );
+  }
+  if (opts.auth !== undefined) {
+    lines.push('user default off', `user ${opts.auth.username} on >${opts.auth.password} ~* &* +@all`);
+    // Replicas authenticate to their master as this user too.
+    if (clusterPort !== undefined) {
+      lines.push(`masteruser ${opts.auth.username}`, `masterauth ${opts.auth.password}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }
@@ -98,6 +117,12 @@ function addressInUse(err: unknown): boolean {
 export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServerHandle> {
   if (!redisServerInstalled()) {
     const { startDockerRedisServer, dockerAvailable } = await import('./redis-docker.js');
+    if (opts.auth !== undefined || opts.tls !== undefined) {
+      throw new TestkitError(
+        'UNSUPPORTED',
+        `secured servers need a local redis-server; ${redisInstallHint()}`,
+      );
+    }
     if (await dockerAvailable()) return startDockerRedisServer(opts);
     throw new TestkitError('REDIS_NOT_INSTALLED', redisInstallHint());
   }
@@ -114,7 +139,7 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
     writeFileSync(configPath, configText(dir, port, clusterPort, opts));
     try {
       const child = await launch(configPath, dir, logs, timeoutMs);
-      return serverHandle(child, { port, clusterPort }, configPath, dir, logs, timeoutMs);
+      return serverHandle(child, { port, clusterPort }, configPath, dir, logs, timeoutMs, opts);
     } catch (err) {
       if (opts.port === undefined && attempt < MAX_PORT_ATTEMPTS && addressInUse(err)) continue;
       throw err;
@@ -129,11 +154,16 @@ function serverHandle(
   dir: string,
   logs: string[],
   timeoutMs: number,
+  opts: RedisServerOptions,
 ): RedisServerHandle {
   let child = first;
   const isRunning = (): boolean => child.exitCode === null && child.signalCode === null;
   return {
-    url: `redis://${HOST}:${port}`,
+    url: `${opts.tls === undefined ? 'redis' : 'rediss'}://${HOST}:${port}`,
+    security: {
+      ...(opts.auth === undefined ? {} : { username: opts.auth.username, password: opts.auth.password }),
+      ...(opts.tls === undefined ? {} : { tls: { ca: opts.tls.ca, caFile: opts.tls.caFile } }),
+    },
     host: HOST,
     port,
     ...(clusterPort === undefined ? {} : { clusterPort }),

@@ -1,20 +1,48 @@
 export type Topology = 'standalone' | 'cluster';
 
-export interface RedisTarget {
+/** How to get into a secured server: an ACL user and/or TLS signed by the kit's throwaway CA. */
+export interface RedisSecurity {
+  username?: string;
+  password?: string;
+  /** The CA that signed the servers' certificates, as PEM and as a file. */
+  tls?: { ca: string; caFile: string };
+}
+
+export interface RedisTarget extends RedisSecurity {
   topology: Topology;
-  /** Standalone: `redis://host:port`. */
+  /** Standalone: `redis://host:port` (`rediss://` with TLS; never with credentials). */
   url?: string;
   /** Cluster: seed nodes (the kit's own clusters list every node). */
   clusterNodes?: { host: string; port: number }[];
 }
 
-/** Env vars pointing a gateway process at this target. */
+/** Env vars pointing a gateway process at this target, credentials and TLS included. */
 export function redisEnv(target: RedisTarget): Record<string, string> {
-  if (target.topology === 'standalone') {
-    return { LINGUA_REDIS_URL: target.url ?? '' };
+  const env: Record<string, string> =
+    target.topology === 'standalone'
+      ? { LINGUA_REDIS_URL: target.url ?? '' }
+      : {
+          LINGUA_REDIS_CLUSTER_NODES: (target.clusterNodes ?? []).map((n) => `${n.host}:${n.port}`).join(','),
+        };
+  if (target.username !== undefined) env.LINGUA_REDIS_USERNAME = target.username;
+  if (target.password !== undefined) env.LINGUA_REDIS_PASSWORD = target.password;
+  if (target.tls !== undefined) {
+    env.LINGUA_REDIS_TLS = '1';
+    env.LINGUA_REDIS_TLS_CA_FILE = target.tls.caFile;
   }
+  return env;
+}
+
+/** ioredis options for a secured server (empty for an open one). */
+export function securityOptions(security: RedisSecurity): {
+  username?: string;
+  password?: string;
+  tls?: { ca: string };
+} {
   return {
-    LINGUA_REDIS_CLUSTER_NODES: (target.clusterNodes ?? []).map((n) => `${n.host}:${n.port}`).join(','),
+    ...(security.username === undefined ? {} : { username: security.username }),
+    ...(security.password === undefined ? {} : { password: security.password }),
+    ...(security.tls === undefined ? {} : { tls: { ca: security.tls.ca } }),
   };
 }
 

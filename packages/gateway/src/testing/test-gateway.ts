@@ -42,7 +42,13 @@ export async function startTestGateway(
     ...env,
   });
   const gw = await createGateway(config, opts);
-  await gw.start();
+  try {
+    await gw.start();
+  } catch (err) {
+    // A failed start leaves connections retrying in the background; close them like the bin does.
+    await gw.stop().catch(() => undefined);
+    throw err;
+  }
   const base = (): string => `127.0.0.1:${gw.port()}`;
   const admin = (): string => `127.0.0.1:${gw.adminPort()}`;
   return Object.assign(gw, {
