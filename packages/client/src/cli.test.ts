@@ -151,4 +151,41 @@ describe('lingua-client CLI', () => {
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout)).toMatchObject({ utterances_sent: 1, resolved: 0, unresolved: 1 });
   });
+
+  it('sends the credential of --token-file, trimmed, from every session', async () => {
+    gateway.autoTranslate();
+    const file = join(dir, 'session.jwt');
+    await writeFile(file, 'eyJh.eyJz.sig\n');
+    const run = await runCli([
+      '--url',
+      gateway.url,
+      '--token-file',
+      file,
+      '--sessions',
+      '2',
+      '--generate',
+      '1',
+      '--utterance-ms',
+      '300',
+      '--speed',
+      '0',
+      '--json',
+    ]);
+    expect(run.code).toBe(0);
+    expect(gateway.upgrades.map((u) => u.headers.authorization)).toEqual([
+      'Bearer eyJh.eyJz.sig',
+      'Bearer eyJh.eyJz.sig',
+    ]);
+  });
+
+  it('exits 1 and names AUTH_REJECTED when the gateway refuses the credential', async () => {
+    gateway.refuseUpgrades({ status: 401, body: 'expired\n' });
+    const run = await runCli(['--url', gateway.url, '--token', 'eyJh.eyJz.sig', '--speed', '0', '--json']);
+    expect(run.code).toBe(1);
+    expect(gateway.upgrades).toHaveLength(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      sessions_failed: 1,
+      error_codes: { AUTH_REJECTED: 1 },
+    });
+  });
 });

@@ -8,6 +8,12 @@ export type ClientErrorCode =
   | 'GATEWAY_ERROR'
   /** The gateway sent a frame this client cannot decode. */
   | 'INVALID_FRAME'
+  /**
+   * The gateway answered the upgrade with 401 or 403: the token is missing, invalid, expired or of the wrong
+   * role. Fatal: the client closes instead of retrying (`details.status`, and `details.reason` when the gateway
+   * named one).
+   */
+  | 'AUTH_REJECTED'
   /** The WebSocket failed (DNS, refused, TLS, abnormal close) or closed before the session was acknowledged. */
   | 'SOCKET_ERROR'
   /** A wait (`connect`, `waitForResults`) ran past its deadline. */

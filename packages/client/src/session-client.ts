@@ -1,14 +1,20 @@
 /**
  * The client side of `/ws/session` (docs/protocol.md "Session socket"): open a session, stream audio chunks, end
  * utterances, receive partials and results; after a dropped connection reconnect with backoff and take the session
- * over with ext `resume` (or start a new session when the gateway cannot resume it).
+ * over with ext `resume` (or start a new session when the gateway cannot resume it). A refused credential (401/403
+ * at the upgrade) is not retried: the same token would be refused again.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import {
   decodeSessionOutbound,
+  describeRefusal,
   encodeSessionInbound,
+  isCredentialRefusal,
+  isUsableToken,
+  upgradeCredential,
   type AudioFormat,
   type Backpressure,
   type Features,
@@ -28,11 +34,22 @@ import {
   type BackoffOptions,
 } from '@lingua/protocol';
 import { ClientError } from './errors.js';
+import { readRefusalBody } from './refusal-body.js';
 import { UtteranceTracker } from './utterance-tracker.js';
 
 export interface SessionClientOptions {
-  /** Gateway address, e.g. `ws://127.0.0.1:5010`; the path defaults to `/ws/session`. */
+  /**
+   * Gateway address, e.g. `ws://127.0.0.1:5010`; the path defaults to `/ws/session`. It may carry the gateway
+   * credential as the `access_token` query parameter (see `token`).
+   */
   url: string;
+  /**
+   * The gateway credential (a JWT of role `session`), sent as `Authorization: Bearer <token>` on every upgrade,
+   * reconnects included. When both this and an `access_token` in `url` are given, this one wins: the URL's
+   * parameter is dropped (the gateway refuses a request carrying both). A gateway that answers an upgrade 401 or
+   * 403 ends the client with an `AUTH_REJECTED` error instead of reconnecting.
+   */
+  token?: string;
   srcLang: string;
   tgtLang: string;
   mode?: SessionMode;
@@ -78,7 +95,11 @@ export interface SessionClientEvents {
   resume_failed: [{ previousSessionId: string; sessionId: string }];
   disconnected: [{ code: number; reason: string }];
   reconnecting: [{ attempt: number; delayMs: number }];
-  closed: [];
+  /**
+   * The client is closed for good: by `close()`, by a dropped connection with `reconnect: false`, or (`error`
+   * set, `AUTH_REJECTED`) because the gateway refused the credential of a reconnect.
+   */
+  closed: [{ error?: ClientError }];
   /** Gateway `error` frames (code GATEWAY_ERROR) and local failures. Emitted only while someone listens. */
   error: [ClientError];
 }
@@ -114,6 +135,7 @@ export function sessionEndpoint(url: string): string {
 const DEFAULT_PAUSE_MS = 1000;
 
 export class SessionClient extends EventEmitter<SessionClientEvents> {
+  /** The endpoint dialled (without `access_token` when a `token` option is given). */
   readonly url: string;
   /** Every utterance of this client and what became of it. */
   readonly utterances = new UtteranceTracker();
@@ -123,6 +145,9 @@ export class SessionClient extends EventEmitter<SessionClientEvents> {
   readonly gatewayErrors: SessionErrorMessage[] = [];
 
   private readonly opts: SessionClientOptions;
+  private readonly upgradeHeaders: Record<string, string>;
+  /** Why the client closed on its own (a refused credential); waits that end early reject with it. */
+  private closedBy: ClientError | undefined;
   private readonly backoff: Backoff;
   private readonly ackTimeoutMs: number;
   private readonly maxQueuedFrames: number;
@@ -145,7 +170,12 @@ export class SessionClient extends EventEmitter<SessionClientEvents> {
 
   constructor(opts: SessionClientOptions) {
     super();
-    this.url = sessionEndpoint(opts.url);
+    if (opts.token !== undefined && !isUsableToken(opts.token)) {
+      throw new ClientError('INVALID_OPTIONS', 'token must be a non-empty string without spaces');
+    }
+    const credential = upgradeCredential(sessionEndpoint(opts.url), opts.token);
+    this.url = credential.url;
+    this.upgradeHeaders = credential.headers;
     this.opts = opts;
     this.backoff = createBackoff(opts.backoff, opts.random);
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
@@ -167,7 +197,8 @@ export class SessionClient extends EventEmitter<SessionClientEvents> {
 
   /**
    * Opens the socket and the session. Rejects when the first attempt fails (refused, closed or an `error`
-   * before the ack, or no ack in time): reconnecting applies only to sessions that were established.
+   * before the ack, or no ack in time; `AUTH_REJECTED` when the gateway refuses the credential): reconnecting
+   * applies only to sessions that were established.
    */
   connect(): Promise<SessionInitAck> {
     if (this.phase !== 'idle')
@@ -238,15 +269,39 @@ export class SessionClient extends EventEmitter<SessionClientEvents> {
         await closed;
       }
     }
-    this.emit('closed');
+    this.emit('closed', {});
     this.notifyProgress();
   }
 
   // ---- socket -----------------------------------------------------------------------------------------------
 
   private open(): void {
-    const ws = new WebSocket(this.url, { handshakeTimeout: this.ackTimeoutMs, perMessageDeflate: false });
+    const ws = new WebSocket(this.url, {
+      headers: this.upgradeHeaders,
+      handshakeTimeout: this.ackTimeoutMs,
+      perMessageDeflate: false,
+    });
     this.ws = ws;
+    // Set once the upgrade got an HTTP answer instead of a socket: aborting that handshake makes `ws` report an
+    // error of its own, which would only repeat what was already reported.
+    let answered = false;
+    ws.on('unexpected-response', (_req, res) => {
+      answered = true;
+      const status = res.statusCode;
+      if (ws === this.ws && isCredentialRefusal(status)) {
+        this.onCredentialRefused(ws, status, res);
+        return;
+      }
+      // Any other answer (503 while the gateway drains, a proxy's 502) fails this attempt like a network error.
+      if (ws === this.ws) {
+        this.emitError(
+          new ClientError('SOCKET_ERROR', `Unexpected server response: ${status ?? 'none'}`, {
+            details: { status },
+          }),
+        );
+      }
+      ws.terminate();
+    });
     ws.on('open', () => {
       if (ws === this.ws) this.sendInit(ws);
     });
@@ -257,7 +312,35 @@ export class SessionClient extends EventEmitter<SessionClientEvents> {
       if (ws === this.ws) this.onClose(code, reason.toString());
     });
     ws.on('error', (err) => {
-      if (ws === this.ws) this.emitError(new ClientError('SOCKET_ERROR', err.message, { cause: err }));
+      if (ws === this.ws && !answered)
+        this.emitError(new ClientError('SOCKET_ERROR', err.message, { cause: err }));
+    });
+  }
+
+  /**
+   * The gateway refused the credential. Retrying with the same token cannot succeed: a first attempt rejects
+   * `connect()`; a reconnect closes the client (`error`, then `closed` with the error; pending waits reject with
+   * it). The socket is detached at once so that its close does not schedule a reconnect.
+   */
+  private onCredentialRefused(ws: WebSocket, status: 401 | 403, res: IncomingMessage): void {
+    this.ws = undefined;
+    void readRefusalBody(res).then((body) => {
+      ws.terminate();
+      const { reason, message } = describeRefusal(status, body);
+      const err = new ClientError('AUTH_REJECTED', message, {
+        details: reason === undefined ? { status } : { status, reason },
+      });
+      if (this.phase === 'connecting') {
+        this.failAttempt(err);
+        return;
+      }
+      if (this.phase === 'closed') return;
+      this.phase = 'closed';
+      this.closedBy = err;
+      this.clearTimers();
+      this.emitError(err);
+      this.emit('closed', { error: err });
+      this.notifyProgress();
     });
   }
 
@@ -319,7 +402,7 @@ export class SessionClient extends EventEmitter<SessionClientEvents> {
     }
     if (this.opts.reconnect === false) {
       this.phase = 'closed';
-      this.emit('closed');
+      this.emit('closed', {});
       this.notifyProgress();
       return;
     }
@@ -522,7 +605,7 @@ export class SessionClient extends EventEmitter<SessionClientEvents> {
         } else if (this.phase === 'closed') {
           clearTimeout(timer);
           remove();
-          reject(new ClientError('CLOSED', `${what}: client closed first`));
+          reject(this.closedBy ?? new ClientError('CLOSED', `${what}: client closed first`));
         }
       };
       const remove = () => {

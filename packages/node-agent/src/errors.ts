@@ -8,6 +8,12 @@ export type NodeAgentErrorCode =
   | 'INVALID_FRAME'
   /** The node id / token state could not be read or written. */
   | 'IDENTITY_STORE'
+  /**
+   * The gateway answered the upgrade with 401 or 403: the token is missing, invalid, expired or of the wrong
+   * role. Fatal: the agent stops instead of retrying (`details.status`, and `details.reason` when the gateway
+   * named one).
+   */
+  | 'AUTH_REJECTED'
   /** The WebSocket failed (DNS, refused, TLS, abnormal close). */
   | 'SOCKET_ERROR'
   /** The agent was stopped while an operation waited. */

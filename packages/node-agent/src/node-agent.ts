@@ -1,14 +1,20 @@
 /**
  * The node side of `/ws/node` (docs/protocol.md "Node socket"): register, heartbeat, run assigned jobs through a
- * handler within a concurrency limit, honour cancels, reconnect forever, drain gracefully.
+ * handler within a concurrency limit, honour cancels, reconnect forever, drain gracefully. The one failure it
+ * does not retry is a refused credential (401/403 at the upgrade): the same token would be refused again.
  */
 import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import {
   CAPABILITY_SCHEMA_VERSION,
   decodeNodeOutbound,
+  describeRefusal,
   encodeNodeInbound,
   gatewayEndpoint,
+  isCredentialRefusal,
+  isUsableToken,
+  upgradeCredential,
   type JobAssign,
   type JobCancel,
   type JobResult,
@@ -28,6 +34,7 @@ import {
   type NodeIdentity,
 } from './identity-store.js';
 import { JobSlots, type RunningJob } from './job-slots.js';
+import { readRefusalBody } from './refusal-body.js';
 import { JobFailure, PROCESSING_ERROR, type JobHandler, type JobOutcome } from './job-types.js';
 import { systemUsage, type UsageProbe } from './resource-usage.js';
 
@@ -35,8 +42,18 @@ import { systemUsage, type UsageProbe } from './resource-usage.js';
 export type NodeProfile = Omit<NodeRegister, 'type' | 'node_id' | 'node_token' | 'max_concurrent_jobs'>;
 
 export interface NodeAgentOptions {
-  /** Gateway address, e.g. `ws://127.0.0.1:5010`; the path defaults to `/ws/node`. */
+  /**
+   * Gateway address, e.g. `ws://127.0.0.1:5010`; the path defaults to `/ws/node`. It may carry the gateway
+   * credential as the `access_token` query parameter (see `token`).
+   */
   url: string;
+  /**
+   * The gateway credential (a JWT of role `node`), sent as `Authorization: Bearer <token>` on every upgrade.
+   * When both this and an `access_token` in `url` are given, this one wins: the URL's parameter is dropped (the
+   * gateway refuses a request carrying both). A gateway that answers the upgrade 401 or 403 stops the agent with
+   * an `AUTH_REJECTED` error instead of reconnecting.
+   */
+  token?: string;
   profile: NodeProfile;
   handler: JobHandler | JobHandler['handle'];
   /** Jobs run at once; advertised as ext `max_concurrent_jobs`. Default 4. */
@@ -81,6 +98,11 @@ export interface NodeAgentEvents {
   reconnecting: [{ attempt: number; delayMs: number }];
   /** A drain finished: no job is running and the socket is closed. */
   drained: [];
+  /**
+   * The agent stopped for good (`stop()`, the end of a drain, or a refused credential) and its socket is closed.
+   * `error` says why when the agent stopped on its own (`AUTH_REJECTED`).
+   */
+  stopped: [{ error?: NodeAgentError }];
   /** Emitted only while someone listens: an agent without an `error` listener never throws from it. */
   error: [NodeAgentError];
 }
@@ -101,7 +123,9 @@ export function nodeEndpoint(url: string): string {
 }
 
 export class NodeAgent extends EventEmitter<NodeAgentEvents> {
+  /** The endpoint dialled (without `access_token` when a `token` option is given). */
   readonly url: string;
+  private readonly upgradeHeaders: Record<string, string>;
   private readonly profile: NodeProfile;
   private readonly handle: JobHandler['handle'];
   private readonly heartbeatIntervalMs: number;
@@ -125,6 +149,7 @@ export class NodeAgent extends EventEmitter<NodeAgentEvents> {
   private queuedResults: JobResult[] = [];
   private drainPromise: Promise<void> | undefined;
   private firstRegistration: Promise<NodeIdentity> | undefined;
+  private stopError: NodeAgentError | undefined;
   private settleFirst: { resolve(id: NodeIdentity): void; reject(err: Error): void } | undefined;
   private readonly onSigterm = () => {
     void this.drain('SIGTERM');
@@ -132,7 +157,12 @@ export class NodeAgent extends EventEmitter<NodeAgentEvents> {
 
   constructor(opts: NodeAgentOptions) {
     super();
-    this.url = nodeEndpoint(opts.url);
+    if (opts.token !== undefined && !isUsableToken(opts.token)) {
+      throw new NodeAgentError('INVALID_OPTIONS', 'token must be a non-empty string without spaces');
+    }
+    const credential = upgradeCredential(nodeEndpoint(opts.url), opts.token);
+    this.url = credential.url;
+    this.upgradeHeaders = credential.headers;
     this.profile = opts.profile;
     const handler = opts.handler;
     this.handle = typeof handler === 'function' ? handler : (job, ctx) => handler.handle(job, ctx);
@@ -170,8 +200,8 @@ export class NodeAgent extends EventEmitter<NodeAgentEvents> {
   }
 
   /**
-   * Connects (and keeps reconnecting). Resolves with the identity of the first registration; rejects only if
-   * the agent is stopped before it ever registers.
+   * Connects (and keeps reconnecting). Resolves with the identity of the first registration; rejects if the
+   * agent is stopped before it ever registers, or with `AUTH_REJECTED` if the gateway refuses the credential.
    */
   start(): Promise<NodeIdentity> {
     if (this.firstRegistration !== undefined) return this.firstRegistration;
@@ -243,10 +273,29 @@ export class NodeAgent extends EventEmitter<NodeAgentEvents> {
     if (this.lifecycleState === 'stopped') return;
     this.connectionState = 'connecting';
     const ws = new WebSocket(this.url, {
+      headers: this.upgradeHeaders,
       handshakeTimeout: this.registerTimeoutMs,
       perMessageDeflate: false,
     });
     this.ws = ws;
+    // Set once the upgrade got an HTTP answer instead of a socket: aborting that handshake makes `ws` report an
+    // error of its own, which would only repeat what was already reported.
+    let answered = false;
+    ws.on('unexpected-response', (_req, res) => {
+      answered = true;
+      const status = res.statusCode;
+      if (ws === this.ws && isCredentialRefusal(status)) {
+        this.onCredentialRefused(ws, status, res);
+        return;
+      }
+      // Any other answer (503 while the gateway drains, a proxy's 502) is a failed attempt, retried with backoff.
+      if (ws === this.ws) {
+        this.emitError(
+          new NodeAgentError('SOCKET_ERROR', `Unexpected server response: ${status ?? 'none'}`, { status }),
+        );
+      }
+      ws.terminate();
+    });
     ws.on('open', () => {
       if (ws === this.ws) this.onOpen(ws);
     });
@@ -257,8 +306,36 @@ export class NodeAgent extends EventEmitter<NodeAgentEvents> {
       if (ws === this.ws) this.onClose(code, reason.toString());
     });
     ws.on('error', (err) => {
-      if (ws === this.ws)
+      if (ws === this.ws && !answered)
         this.emitError(new NodeAgentError('SOCKET_ERROR', err.message, undefined, { cause: err }));
+    });
+  }
+
+  /**
+   * The gateway refused the credential. Retrying with the same token cannot succeed, so the agent stops: running
+   * jobs are aborted, results not yet delivered are dropped, `start()` rejects and `error` and `stopped` report
+   * why. The socket is detached at once so that its close does not schedule a reconnect.
+   */
+  private onCredentialRefused(ws: WebSocket, status: 401 | 403, res: IncomingMessage): void {
+    this.ws = undefined;
+    this.clearConnectionTimers();
+    this.connectionState = 'down';
+    void readRefusalBody(res).then((body) => {
+      ws.terminate();
+      if (this.lifecycleState === 'stopped') return;
+      const { reason, message } = describeRefusal(status, body);
+      const err = new NodeAgentError(
+        'AUTH_REJECTED',
+        message,
+        reason === undefined ? { status } : { status, reason },
+      );
+      this.stopError = err;
+      this.settleFirst?.reject(err);
+      this.settleFirst = undefined;
+      this.emitError(err);
+      this.queuedResults = [];
+      this.slots.cancelAll(err);
+      void this.shutdown(1000, 'credential refused');
     });
   }
 
@@ -296,14 +373,21 @@ export class NodeAgent extends EventEmitter<NodeAgentEvents> {
   }
 
   private async shutdown(code: number, reason: string): Promise<void> {
-    if (this.lifecycleState !== 'stopped') {
+    const stopsNow = this.lifecycleState !== 'stopped';
+    if (stopsNow) {
       this.lifecycleState = 'stopped';
       process.off('SIGTERM', this.onSigterm);
       this.settleFirst?.reject(new NodeAgentError('STOPPED', 'agent stopped before it registered'));
+      this.settleFirst = undefined;
     }
     this.clearConnectionTimers();
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
+    await this.closeSocket(code, reason);
+    if (stopsNow) this.emit('stopped', this.stopError === undefined ? {} : { error: this.stopError });
+  }
+
+  private async closeSocket(code: number, reason: string): Promise<void> {
     const ws = this.ws;
     if (ws === undefined || ws.readyState === WebSocket.CLOSED) return;
     const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));

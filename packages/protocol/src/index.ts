@@ -77,8 +77,15 @@ export {
 export { jsonSchemaDocuments, serializeSchemaDocument, type JsonSchemaDocument } from './json-schema.js';
 export { MESSAGE_NAMES } from './schema/names.js';
 // support/: pure helpers shared by every peer of the protocol (gateway endpoint, reconnect policy, seeded
-// randomness, CLI flags).
+// randomness, CLI flags, upgrade credential).
 export { backoffDelay, createBackoff, type Backoff, type BackoffOptions } from './support/backoff.js';
 export { seededRandom, between, type Random } from './support/random.js';
 export { flagReaders, type FlagReaders } from './support/cli-flags.js';
 export { gatewayEndpoint } from './support/gateway-endpoint.js';
+export {
+  describeRefusal,
+  isCredentialRefusal,
+  isUsableToken,
+  upgradeCredential,
+  type UpgradeCredential,
+} from './support/upgrade-credential.js';

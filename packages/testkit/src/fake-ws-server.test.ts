@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { FakeWsConnection, FakeWsServer, type FrameCodec } from './fake-ws-server.js';
@@ -73,5 +74,34 @@ describe('FakeWsServer', () => {
     expect(served).toEqual([conn]);
     await expect(conn.next('bye', 20)).rejects.toThrow('no bye within 20 ms');
     peer.close();
+  });
+
+  it('records every upgrade request with its headers, and refuses upgrades with the status and body given', async () => {
+    server = await TestServer.start();
+    const peer = new WebSocket(`${server.url}/ws/test?access_token=q`, {
+      headers: { authorization: 'Bearer h' },
+    });
+    await once(peer, 'open');
+    expect(server.upgrades).toEqual([
+      expect.objectContaining({
+        url: '/ws/test?access_token=q',
+        headers: expect.objectContaining({ authorization: 'Bearer h' }) as unknown,
+      }),
+    ]);
+    peer.close();
+
+    server.refuseUpgrades({ status: 401, body: 'expired\n' });
+    const refused = new WebSocket(`${server.url}/ws/test`);
+    const [, res] = (await once(refused, 'unexpected-response')) as [unknown, IncomingMessage];
+    expect(res.statusCode).toBe(401);
+    res.setEncoding('utf8');
+    let body = '';
+    for await (const chunk of res) body += chunk as string;
+    expect(body).toBe('expired\n');
+    // Aborting a handshake that got an answer reports an error; nothing to learn from it here.
+    refused.on('error', () => undefined);
+    refused.terminate();
+    expect(await server.untilUpgrades(2)).toHaveLength(2);
+    expect(server.connections).toHaveLength(1);
   });
 });

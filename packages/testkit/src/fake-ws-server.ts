@@ -5,6 +5,7 @@
  * package under test: see the node agent's and the client's fake gateways.
  */
 import { once } from 'node:events';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 
@@ -92,18 +93,46 @@ export class FakeWsConnection<In extends { type: string }, Out> {
   }
 }
 
+/** What a peer sent with its upgrade request. */
+export interface UpgradeRequest {
+  /** Path and query, e.g. `/ws/node?access_token=…`. */
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+}
+
+/** An HTTP answer that refuses upgrades instead of accepting them (a gateway refusing a credential). */
+export interface UpgradeRefusal {
+  readonly status: number;
+  /** Plain-text body (the real gateway sends its reason code, e.g. `expired`). Default: none. */
+  readonly body?: string;
+}
+
 export class FakeWsServer<C extends { readonly ws: WebSocket }> {
   readonly connections: C[] = [];
+  /** Every upgrade request in arrival order, refused ones included: one per connection attempt of the peer. */
+  readonly upgrades: UpgradeRequest[] = [];
   private readonly wss: WebSocketServer;
   private readonly ready: Promise<unknown>;
   private taken = 0;
   private readonly arrivals = new Wakeups();
   private handler: ((conn: C) => void) | undefined;
   private boundUrl: string | undefined;
+  private refusal: UpgradeRefusal | undefined;
 
   /** Listens on a free port of 127.0.0.1 at `path`; `accept` wraps each new socket. Await `listening()`. */
   constructor(path: string, accept: (ws: WebSocket) => C) {
-    this.wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path });
+    this.wss = new WebSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      path,
+      verifyClient: (info, answer) => {
+        this.upgrades.push({ url: info.req.url ?? '', headers: info.req.headers });
+        this.arrivals.wakeAll();
+        const refusal = this.refusal;
+        if (refusal === undefined) answer(true);
+        else answer(false, refusal.status, refusal.body ?? '', { 'Content-Type': 'text/plain' });
+      },
+    });
     this.ready = once(this.wss, 'listening');
     this.wss.on('connection', (ws) => {
       const conn = accept(ws);
@@ -135,6 +164,23 @@ export class FakeWsServer<C extends { readonly ws: WebSocket }> {
       await this.arrivals.wait(left);
     }
     return this.connections[this.taken++] as C;
+  }
+
+  /** Resolves once at least `n` upgrade requests arrived (accepted or refused). */
+  async untilUpgrades(n: number, timeoutMs = WAIT_MS): Promise<UpgradeRequest[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.upgrades.length < n) {
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(`${this.upgrades.length} of ${n} upgrade requests within ${timeoutMs} ms`);
+      await this.arrivals.wait(left);
+    }
+    return this.upgrades;
+  }
+
+  /** Answers every later upgrade request with `refusal` instead of accepting it; `undefined` accepts again. */
+  refuseUpgrades(refusal: UpgradeRefusal | undefined): void {
+    this.refusal = refusal;
   }
 
   /** Hands every later connection to `handler` as it arrives (a canned gateway instead of a scripted one). */

@@ -44,7 +44,13 @@ export {
   type HaproxyOptions,
 } from './haproxy-process.js';
 export { kitRoot } from './tracked-process.js';
-export { FakeWsServer, FakeWsConnection, type FrameCodec } from './fake-ws-server.js';
+export {
+  FakeWsServer,
+  FakeWsConnection,
+  type FrameCodec,
+  type UpgradeRefusal,
+  type UpgradeRequest,
+} from './fake-ws-server.js';
 export { runSourceCli, type SourceCliRun } from './source-cli.js';
 export {
   kitAuthEnv,

@@ -1,7 +1,35 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseClientArgs } from './args.js';
 
 describe('parseClientArgs', () => {
+  it('reads the gateway credential from --token, or trimmed from --token-file', async () => {
+    expect(parseClientArgs(['--token', 'eyJh.eyJz.sig'])).toMatchObject({
+      options: { token: 'eyJh.eyJz.sig' },
+    });
+    expect(parseClientArgs([])).not.toHaveProperty('options.token');
+    const dir = await mkdtemp(join(tmpdir(), 'client-args-'));
+    try {
+      const file = join(dir, 'session.jwt');
+      await writeFile(file, 'eyJh.eyJz.sig\r\n');
+      expect(parseClientArgs(['--token-file', file])).toMatchObject({ options: { token: 'eyJh.eyJz.sig' } });
+      await writeFile(file, 'two tokens');
+      expect(() => parseClientArgs(['--token-file', file])).toThrow(
+        '--token-file must be one token without spaces or control characters',
+      );
+      expect(() => parseClientArgs(['--token-file', join(dir, 'missing.jwt')])).toThrow(
+        /--token-file: .*ENOENT/,
+      );
+      expect(() => parseClientArgs(['--token-file', file, '--token', 'a'])).toThrow(
+        'use either --token or --token-file',
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('fills defaults', () => {
     expect(parseClientArgs([])).toMatchObject({
       kind: 'run',

@@ -1,4 +1,5 @@
 /** Command line of `lingua-client`. */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { flagReaders, type SessionMode } from '@lingua/protocol';
 import { ClientError } from '../errors.js';
@@ -16,6 +17,11 @@ Audio (pick one):
 
 Options:
   --url <ws-url>          gateway address (default ws://127.0.0.1:5010; path /ws/session is added)
+  --token <jwt>           gateway credential (a JWT of role session), sent by every session as
+                          Authorization: Bearer; the gateway requires one unless it runs with LINGUA_AUTH=off.
+                          Wins over an access_token in --url. Prefer --token-file: argv is visible to others.
+                          A refused credential (401/403) is not retried: the session fails
+  --token-file <path>     read the credential from a file (surrounding whitespace dropped)
   --src <lang>            source language (default en; "auto" allowed)
   --tgt <lang>            target language (default zh)
   --mode <mode>           one_way | two_way_auto (default one_way)
@@ -42,6 +48,8 @@ Options:
 
 export interface ClientCliOptions {
   url: string;
+  /** Gateway credential for every session (see `SessionClientOptions.token`). */
+  token?: string;
   wav?: string;
   generate: number;
   srcLang: string;
@@ -74,6 +82,8 @@ export function parseClientArgs(argv: string[]): ClientCommand {
       allowPositionals: false,
       options: {
         url: { type: 'string', default: 'ws://127.0.0.1:5010' },
+        token: { type: 'string' },
+        'token-file': { type: 'string' },
         wav: { type: 'string' },
         generate: { type: 'string' },
         src: { type: 'string', default: 'en' },
@@ -127,7 +137,23 @@ export function parseClientArgs(argv: string[]): ClientCommand {
   if (values.wav !== undefined) options.wav = values.wav;
   if (values['lang-a'] !== undefined) options.langA = flag.lang('--lang-a', values['lang-a']);
   if (values['lang-b'] !== undefined) options.langB = flag.lang('--lang-b', values['lang-b']);
+  const token = readToken(values.token, values['token-file']);
+  if (token !== undefined) options.token = token;
   return { kind: 'run', options };
+}
+
+/** `--token`, or the content of `--token-file`; giving both is a mistake, not a choice. */
+function readToken(token: string | undefined, file: string | undefined): string | undefined {
+  if (token !== undefined && file !== undefined) throw invalid('use either --token or --token-file');
+  if (token !== undefined) return flag.token('--token', token);
+  if (file === undefined) return undefined;
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw invalid(`--token-file: ${(err as Error).message}`);
+  }
+  return flag.token('--token-file', content);
 }
 
 function invalid(message: string): ClientError {

@@ -23,6 +23,7 @@ export function startSession(
   const twoWay = opts.mode === 'two_way_auto';
   const client = new SessionClient({
     url: opts.url,
+    ...(opts.token === undefined ? {} : { token: opts.token }),
     srcLang: twoWay ? 'auto' : opts.srcLang,
     tgtLang: twoWay ? (opts.langB ?? opts.tgtLang) : opts.tgtLang,
     mode: opts.mode,
@@ -60,8 +61,8 @@ export function startSession(
     ),
   );
   client.on('error', (e) => {
-    if (e.code !== 'GATEWAY_ERROR') return;
-    errorCodes.push(e.gateway?.code ?? 'UNKNOWN');
+    if (e.code !== 'GATEWAY_ERROR' && e.code !== 'AUTH_REJECTED') return;
+    errorCodes.push(e.gateway?.code ?? e.code);
     print(`[${label}] error ${e.message}`);
   });
   client.on('reconnecting', (r) => {
@@ -95,15 +96,21 @@ export function startSession(
       await client.connect();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof ClientError && err.code === 'AUTH_REJECTED') errorCodes.push(err.code);
       print(`[${label}] could not open a session: ${message}`);
       return { ...emptyReport(), connectError: message };
     }
-    for (const samples of utterances) {
+    // The client closes on its own only when the gateway refuses the credential of a reconnect.
+    let gaveUp = false;
+    client.once('closed', ({ error }) => (gaveUp = error !== undefined));
+    stream: for (const samples of utterances) {
       for (const chunk of chunkUtterance(samples, { format: opts.format, sampleRate: TARGET_SAMPLE_RATE })) {
+        if (gaveUp) break stream;
         client.sendAudio(chunk);
         if (opts.speed > 0) await delay(CHUNK_MS / opts.speed);
         else await yieldToLoop();
       }
+      if (gaveUp) break;
       client.finalize();
       sent++;
       if (opts.gapMs > 0) await delay(opts.gapMs);
@@ -111,7 +118,9 @@ export function startSession(
     try {
       await client.waitForAllResolved(opts.timeoutMs);
     } catch (err) {
-      if (!(err instanceof ClientError) || err.code !== 'TIMEOUT') throw err;
+      // A refused credential on reconnect ends the session early: report what arrived until then.
+      if (!(err instanceof ClientError) || (err.code !== 'TIMEOUT' && err.code !== 'AUTH_REJECTED'))
+        throw err;
     }
     await client.close();
     const t = client.utterances;

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSimArgs } from './args.js';
 
@@ -51,6 +54,27 @@ describe('parseSimArgs', () => {
         quiet: false,
       },
     });
+  });
+
+  it('reads the gateway credential from --token, or trimmed from --token-file', async () => {
+    expect(parseSimArgs(['--token', 'eyJh.eyJz.sig'])).toMatchObject({ options: { token: 'eyJh.eyJz.sig' } });
+    expect(parseSimArgs([])).not.toHaveProperty('options.token');
+    const dir = await mkdtemp(join(tmpdir(), 'sim-args-'));
+    try {
+      const file = join(dir, 'node.jwt');
+      await writeFile(file, '  eyJh.eyJz.sig\n');
+      expect(parseSimArgs(['--token-file', file])).toMatchObject({ options: { token: 'eyJh.eyJz.sig' } });
+      await writeFile(file, '\n');
+      expect(() => parseSimArgs(['--token-file', file])).toThrow('--token-file is empty');
+      expect(() => parseSimArgs(['--token-file', join(dir, 'missing.jwt')])).toThrow(
+        /--token-file: .*ENOENT/,
+      );
+      expect(() => parseSimArgs(['--token', 'a', '--token-file', file])).toThrow(
+        'use either --token or --token-file',
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('recognises --help', () => {

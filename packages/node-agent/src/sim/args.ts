@@ -1,4 +1,5 @@
 /** Command line of `lingua-node-sim`. */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { flagReaders } from '@lingua/protocol';
 import { NodeAgentError } from '../errors.js';
@@ -10,10 +11,15 @@ export const USAGE = `Usage: lingua-node-sim [options]
 Runs N simulated GPU nodes against a Lingua gateway. Each node registers on /ws/node, heartbeats, and answers
 every job after a sampled latency with deterministic text derived from the audio it received:
   text_asr "utt#<utterance_index> <packets>p", text_translated "[<tgt_lang>] utt#<utterance_index> <packets>p"
-(packets = Opus Plan A packets, or 20 ms frames of pcm16). SIGINT/SIGTERM drains the nodes and exits.
+(packets = Opus Plan A packets, or 20 ms frames of pcm16). SIGINT/SIGTERM drains the nodes and exits 0; a
+gateway that refuses the credential (401/403) stops them and exits 1.
 
 Options:
   --url <ws-url>          gateway address (default ws://127.0.0.1:5010; path /ws/node is added)
+  --token <jwt>           gateway credential (a JWT of role node), sent by every node as
+                          Authorization: Bearer; the gateway requires one unless it runs with LINGUA_AUTH=off.
+                          Wins over an access_token in --url. Prefer --token-file: argv is visible to others
+  --token-file <path>     read the credential from a file (surrounding whitespace dropped)
   --nodes <n>             number of simulated nodes (default 1)
   --asr <langs>           comma-separated ASR languages (default en,zh)
   --tgt <langs>           comma-separated target languages (default: same as --asr)
@@ -50,6 +56,8 @@ export function parseSimArgs(argv: string[]): SimCommand {
       allowPositionals: false,
       options: {
         url: { type: 'string', default: 'ws://127.0.0.1:5010' },
+        token: { type: 'string' },
+        'token-file': { type: 'string' },
         nodes: { type: 'string', default: '1' },
         asr: { type: 'string', default: 'en,zh' },
         tgt: { type: 'string' },
@@ -104,7 +112,23 @@ export function parseSimArgs(argv: string[]): SimCommand {
     options.drainTimeoutMs = flag.integer('--drain-timeout-ms', values['drain-timeout-ms'], 0);
   }
   if (values['state-dir'] !== undefined) options.stateDir = values['state-dir'];
+  const token = readToken(values.token, values['token-file']);
+  if (token !== undefined) options.token = token;
   return { kind: 'run', options };
+}
+
+/** `--token`, or the content of `--token-file`; giving both is a mistake, not a choice. */
+function readToken(token: string | undefined, file: string | undefined): string | undefined {
+  if (token !== undefined && file !== undefined) throw invalid('use either --token or --token-file');
+  if (token !== undefined) return flag.token('--token', token);
+  if (file === undefined) return undefined;
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw invalid(`--token-file: ${(err as Error).message}`);
+  }
+  return flag.token('--token-file', content);
 }
 
 function invalid(message: string): NodeAgentError {

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSourceCli } from '@lingua/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -79,6 +82,50 @@ describe('lingua-node-sim CLI', () => {
           .sort(),
       ).toEqual(['node-0', 'node-1']);
       expect(events.filter((e) => e.event === 'drained')).toHaveLength(2);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
+  it('sends the credential of --token-file, trimmed, from every node', async () => {
+    gateway = await FakeNodeGateway.start();
+    const dir = await mkdtemp(join(tmpdir(), 'sim-cli-'));
+    const file = join(dir, 'node.jwt');
+    await writeFile(file, 'eyJh.eyJz.sig\n');
+    const run = runCli(['--url', gateway.url, '--token-file', file, '--nodes', '2', '--quiet']);
+    try {
+      const conns = [await gateway.nextConnection(10_000), await gateway.nextConnection(10_000)];
+      await Promise.all(conns.map((c, i) => c.accept(`sim-${i}`)));
+      expect(gateway.upgrades.map((u) => u.headers.authorization)).toEqual([
+        'Bearer eyJh.eyJz.sig',
+        'Bearer eyJh.eyJz.sig',
+      ]);
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    } finally {
+      run.child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 1 with the reason when the gateway refuses the credential', async () => {
+    gateway = await FakeNodeGateway.start();
+    gateway.refuseUpgrades({ status: 401, body: 'bad_signature\n' });
+    const run = runCli(['--url', gateway.url, '--token', 'eyJh.eyJz.sig', '--json']);
+    try {
+      expect(await run.exited).toBe(1);
+      expect(gateway.upgrades.map((u) => u.headers.authorization)).toEqual(['Bearer eyJh.eyJz.sig']);
+      const errors = run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { event: string; code?: string; message?: string })
+        .filter((e) => e.event === 'error');
+      expect(errors).toEqual([
+        expect.objectContaining({
+          code: 'AUTH_REJECTED',
+          message: 'the gateway refused the credential: 401 Unauthorized (bad_signature)',
+        }),
+      ]);
     } finally {
       run.child.kill('SIGKILL');
     }

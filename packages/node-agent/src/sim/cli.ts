@@ -77,6 +77,14 @@ async function main(argv: string[]): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // Every node presents the same credential: once the gateway refuses it, no node can ever register.
+    for (const agent of fleet.agents) {
+      agent.once('stopped', ({ error }) => {
+        if (error?.code !== 'AUTH_REJECTED' || stopping) return;
+        stopping = true;
+        void fleet.stop().then(() => resolve(1));
+      });
+    }
   });
 }
 

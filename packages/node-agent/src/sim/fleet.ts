@@ -9,6 +9,8 @@ import { simProfile } from './profile.js';
 
 export interface SimFleetOptions {
   url: string;
+  /** Gateway credential every node sends (see `NodeAgentOptions.token`). */
+  token?: string;
   nodes: number;
   asrLanguages: string[];
   targetLanguages: string[];
@@ -41,6 +43,7 @@ export function startSimFleet(opts: SimFleetOptions): SimFleet {
     const random = seededRandom(seed * 7919 + i);
     const agent = new NodeAgent({
       url: opts.url,
+      ...(opts.token === undefined ? {} : { token: opts.token }),
       profile: simProfile({
         asrLanguages: opts.asrLanguages,
         targetLanguages: opts.targetLanguages,

@@ -13,6 +13,7 @@ describe('flagReaders', () => {
     expect(flags.lang('--src', 'zh-Hans')).toBe('zh-Hans');
     expect(flags.langList('--asr', ' en, ,ja ')).toEqual(['en', 'ja']);
     expect(flags.gatewayUrl('--url', 'wss://gw:1')).toBe('wss://gw:1');
+    expect(flags.token('--token-file', ' eyJh.eyJz.sig\n')).toBe('eyJh.eyJz.sig');
   });
 
   it.each([
@@ -28,6 +29,11 @@ describe('flagReaders', () => {
     [() => flags.langList('--asr', ','), '--asr needs at least one language code'],
     [() => flags.langList('--asr', 'en,1x'), '--asr: "1x" is not a language code'],
     [() => flags.gatewayUrl('--url', 'localhost'), '--url "localhost" is not a URL'],
+    [() => flags.token('--token', ' \n'), '--token is empty'],
+    [
+      () => flags.token('--token', 'secret part'),
+      '--token must be one token without spaces or control characters',
+    ],
     [() => flags.gatewayUrl('--url', 'ftp://gw'), '--url must be a ws:// or wss:// address, got "ftp://gw"'],
   ])('rejects through the caller’s error (%#)', (read, message) => {
     expect(read).toThrow(FlagError);

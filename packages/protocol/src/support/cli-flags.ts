@@ -4,6 +4,7 @@
  * own typed error, made by `invalid`, so each package keeps its error class and codes.
  */
 import { gatewayEndpoint } from './gateway-endpoint.js';
+import { isUsableToken } from './upgrade-credential.js';
 
 export interface FlagReaders {
   /** A whole number written in digits, at least `min`. */
@@ -20,6 +21,11 @@ export interface FlagReaders {
   langList(flag: string, raw: string): string[];
   /** A gateway address: ws(s):// (http(s):// is accepted too); returned as given. */
   gatewayUrl(flag: string, raw: string): string;
+  /**
+   * A gateway credential (JWT), as given on the command line or read from a file: surrounding whitespace (a
+   * file's trailing newline) is dropped. The error never repeats the value: it is a secret.
+   */
+  token(flag: string, raw: string): string;
 }
 
 const LANG_CODE = /^[A-Za-z][A-Za-z0-9-]{0,15}$/;
@@ -82,6 +88,17 @@ export function flagReaders(invalid: (message: string) => Error): FlagReaders {
         throw invalid(`${flag} must be a ws:// or wss:// address, ${got(raw)}`);
       }
       return raw;
+    },
+    token(flag, raw) {
+      const token = raw.trim();
+      if (!isUsableToken(token)) {
+        throw invalid(
+          token === ''
+            ? `${flag} is empty`
+            : `${flag} must be one token without spaces or control characters`,
+        );
+      }
+      return token;
     },
   };
 }
