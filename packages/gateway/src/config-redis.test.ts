@@ -5,6 +5,9 @@ import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, redisConnectionOptions } from './config.js';
 
+/** Authentication needs a key; these cases are about Redis only. */
+const KEYED = { LINGUA_AUTH_JWT_SECRET: 'k'.repeat(32) };
+
 const dir = mkdtempSync(join(tmpdir(), 'lingua-config-redis-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -16,7 +19,7 @@ function file(name: string, content: string): string {
 
 function configError(env: Record<string, string>): ConfigError {
   try {
-    loadConfig(env);
+    loadConfig({ ...KEYED, ...env });
   } catch (err) {
     if (err instanceof ConfigError) return err;
     throw err;
@@ -28,7 +31,7 @@ const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
 describe('Redis credentials and TLS', () => {
   it('default: no credentials, no TLS', () => {
-    const c = loadConfig({});
+    const c = loadConfig(KEYED);
     expect(c.redisUsername).toBeUndefined();
     expect(c.redisPassword).toBeUndefined();
     expect(c.redisTls).toBeUndefined();
@@ -36,7 +39,7 @@ describe('Redis credentials and TLS', () => {
   });
 
   it('moves URL credentials out of the URL (decoded) and keeps db and port', () => {
-    const c = loadConfig({ LINGUA_REDIS_URL: 'redis://app:p%40ss@redis.internal:6380/2' });
+    const c = loadConfig({ ...KEYED, LINGUA_REDIS_URL: 'redis://app:p%40ss@redis.internal:6380/2' });
     expect(c.redisUrl).toBe('redis://redis.internal:6380/2');
     expect(c.redisUsername).toBe('app');
     expect(c.redisPassword?.reveal()).toBe('p@ss');
@@ -45,6 +48,7 @@ describe('Redis credentials and TLS', () => {
 
   it('explicit variables win over the URL', () => {
     const c = loadConfig({
+      ...KEYED,
       LINGUA_REDIS_URL: 'redis://app:old@redis:6379',
       LINGUA_REDIS_USERNAME: 'lingua',
       LINGUA_REDIS_PASSWORD: 'new',
@@ -55,6 +59,7 @@ describe('Redis credentials and TLS', () => {
 
   it('applies the variables in Cluster mode, where the URL is not used', () => {
     const c = loadConfig({
+      ...KEYED,
       LINGUA_REDIS_URL: 'rediss://ignored:ignored@x:1',
       LINGUA_REDIS_CLUSTER_NODES: 'a:7000',
       LINGUA_REDIS_USERNAME: 'lingua',
@@ -72,6 +77,7 @@ describe('Redis credentials and TLS', () => {
 
   it('reads the password from a file, trailing newline trimmed, and the CA bundle from a file', () => {
     const c = loadConfig({
+      ...KEYED,
       LINGUA_REDIS_PASSWORD_FILE: file('pw', ' s3cret x\n'),
       LINGUA_REDIS_TLS: 'true',
       LINGUA_REDIS_TLS_CA_FILE: file('ca.pem', PEM),
@@ -82,7 +88,7 @@ describe('Redis credentials and TLS', () => {
   });
 
   it('rediss:// means TLS with the system CAs', () => {
-    const c = loadConfig({ LINGUA_REDIS_URL: 'rediss://redis:6380' });
+    const c = loadConfig({ ...KEYED, LINGUA_REDIS_URL: 'rediss://redis:6380' });
     expect(redisConnectionOptions(c).tls).toEqual({});
   });
 
@@ -130,7 +136,11 @@ describe('secrets stay out of messages and dumps', () => {
   });
 
   it('the loaded configuration prints the password as *** in JSON, inspect and string form', () => {
-    const c = loadConfig({ LINGUA_REDIS_URL: 'redis://app:s3cret@redis:6379', LINGUA_REDIS_USERNAME: 'app' });
+    const c = loadConfig({
+      ...KEYED,
+      LINGUA_REDIS_URL: 'redis://app:s3cret@redis:6379',
+      LINGUA_REDIS_USERNAME: 'app',
+    });
     expect(c.redisPassword?.reveal()).toBe('s3cret');
     const dumps = [JSON.stringify(c), inspect(c, { depth: 5 }), `${String(c.redisPassword)}`, c.redisUrl];
     for (const dump of dumps) expect(dump).not.toContain('s3cret');
