@@ -23,6 +23,8 @@ export {
   ERROR_CODES,
   isErrorCode,
   errorHint,
+  NODE_FAILURE_CODES,
+  nodeFailureCode,
   ProtocolError,
   type ProtocolErrorCode,
 } from './errors.js';
