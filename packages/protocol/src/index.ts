@@ -28,7 +28,7 @@ export {
   ProtocolError,
   type ProtocolErrorCode,
 } from './errors.js';
-export { DEFAULT_LIMITS, resolveLimits, type Limits } from './limits.js';
+export { DEFAULT_LIMITS, MAX_WIRE_INT, MAX_WIRE_MS, resolveLimits, type Limits } from './limits.js';
 export {
   createSchemas,
   defaultSchemas,
