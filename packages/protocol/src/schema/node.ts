@@ -188,6 +188,7 @@ export function createNodeOutboundSchemas(l: Limits) {
       status: f.short(),
       // ext
       node_token: Type.Optional(f.id()),
+      pairing_code: Type.Optional(f.short()),
     }),
     node_status: Type.Object({
       type: Type.Literal('node_status'),
