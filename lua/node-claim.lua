@@ -1,5 +1,5 @@
 -- node-claim: take ownership of a node id for this instance (register or reconnect), applying the identity policy.
--- KEYS[1] node       hash  node identity: owner, epoch, token_hash, sub_hash, claimed_at, pool, shard, peer
+-- KEYS[1] node       hash  node identity: owner, epoch, token_hash, sub_hash, pairing_code, claimed_at, pool, shard, peer
 -- ARGV[1] nodeId     the node id being claimed
 -- ARGV[2] instanceId the claiming gateway instance
 -- ARGV[3] now        ms since epoch
@@ -10,13 +10,16 @@
 -- ARGV[8] newToken   token hash to store when the node has none yet ('' = none)
 -- ARGV[9] bound      1 if the claimant's credential names exactly this node id
 -- ARGV[10] strict    1 = an identity that exists needs proof even when its holder is gone (authentication on)
--- Returns: {'OK', epoch, prevOwner, prevEpoch, prevPool, prevShard} | {'CONFLICT', owner, epoch} | {'STALE', epoch}
+-- ARGV[11] pairing   pairing code to store when the node has none yet ('' = the node is public, issue none)
+-- Returns: {'OK', epoch, prevOwner, prevEpoch, prevPool, prevShard, pairingCode} | {'CONFLICT', owner, epoch} | {'STALE', epoch}
 -- prevPool is '' and prevShard -1 when the node was never placed. Proof of identity is the node token issued at
 -- the first registration, a credential bound to exactly this id, or a credential of the same subject as the
 -- one that registered it. Without proof a live holder is never displaced, and with `strict` an identity that
 -- still exists (its lifetime runs after the node leaves) is not taken either; a new id needs no proof.
+-- pairingCode: the identity's pairing code ('' for a public registration), issued once and kept with the
+-- identity, so a private node's code survives its reconnects and concurrent claims agree on one.
 local node = KEYS[1]
-local cur = redis.call('HMGET', node, 'epoch', 'owner', 'token_hash', 'pool', 'shard', 'sub_hash')
+local cur = redis.call('HMGET', node, 'epoch', 'owner', 'token_hash', 'pool', 'shard', 'sub_hash', 'pairing_code')
 local epoch = tonumber(cur[1]) or 0
 local owner = cur[2] or ''
 local stored_token = cur[3] or ''
@@ -43,4 +46,12 @@ end
 if ARGV[7] ~= '' then
   redis.call('HSET', node, 'sub_hash', ARGV[7])
 end
-return {'OK', next_epoch, owner, epoch, cur[4] or '', tonumber(cur[5]) or -1}
+local pairing = ''
+if ARGV[11] ~= '' then
+  pairing = cur[7] or ''
+  if pairing == '' then
+    pairing = ARGV[11]
+    redis.call('HSET', node, 'pairing_code', pairing)
+  end
+end
+return {'OK', next_epoch, owner, epoch, cur[4] or '', tonumber(cur[5]) or -1, pairing}

@@ -13,10 +13,15 @@
 -- ARGV[7] attempt
 -- ARGV[8] affinity   nodeId to prefer when it has a free slot ('' = none)
 -- ARGV[9] exclude    JSON array of nodeIds that must not be chosen ('[]' = none)
+-- ARGV[10] tenant    the session's tenant ('' = none): private nodes of this tenant may serve it
+-- ARGV[11] pairing   hash of the pairing code the session presented ('' = none): the private node with it may serve it
 -- Returns: {'OK', nodeId, owner, epoch, freeLeft} | {'NO_CAPACITY'} | {'EMPTY'}
--- EMPTY: no ready node in the shard. NO_CAPACITY: ready nodes exist but all are full or excluded.
+-- EMPTY: no ready node in the shard. NO_CAPACITY: ready nodes exist but all are full, excluded or private to others.
 -- Silent nodes are marked offline (a later heartbeat revives them) and expired reservations purged first.
--- Without exclusions the pick is O(log n); with them O(candidates). Reserving a member that already exists adds nothing.
+-- A private node (record `public` false) serves only sessions paired with it: same tenant (record `tenant`) or its
+-- pairing code (record `pair`, a hash). Records without `public` are public.
+-- Without exclusions the pick is O(log n) when the node it lands on may serve the session; otherwise the free
+-- nodes are scanned, O(candidates), reading the record of each. Reserving a member that already exists adds nothing.
 --- @include "json"
 --- @include "reservations"
 local info, hb, free, res, used = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -24,6 +29,8 @@ local now = tonumber(ARGV[1])
 local seed = tonumber(ARGV[2]) or 0
 local cutoff = now - tonumber(ARGV[3])
 local affinity = ARGV[8]
+local tenant = ARGV[10]
+local pairing = ARGV[11]
 
 -- Silent nodes leave the selection here, lazily, without waiting for a sweep.
 local silent = redis.call('ZRANGEBYSCORE', hb, '-inf', '(' .. cutoff)
@@ -53,10 +60,36 @@ for _, id in ipairs(cjson.decode(ARGV[9])) do
   any_excluded = true
 end
 
+-- Records read while choosing, reused for the reply.
+local records = {}
+local function record(id)
+  local rec = records[id]
+  if rec == nil then
+    local raw = redis.call('HGET', info, id)
+    rec = raw and cjson.decode(raw) or false
+    records[id] = rec
+  end
+  return rec
+end
+
+local function serves(id)
+  if excluded[id] then
+    return false
+  end
+  local rec = record(id)
+  if not rec then
+    return false
+  end
+  if rec.public ~= false then
+    return true
+  end
+  return (tenant ~= '' and rec.tenant == tenant) or (pairing ~= '' and rec.pair == pairing)
+end
+
 local pick = nil
-if affinity ~= '' and not excluded[affinity] then
+if affinity ~= '' then
   local score = tonumber(redis.call('ZSCORE', free, affinity))
-  if score and score > 0 then
+  if score and score > 0 and serves(affinity) then
     pick = affinity
   end
 end
@@ -70,11 +103,16 @@ if pick == nil then
   if best <= 0 then
     return {'NO_CAPACITY'}
   end
+  -- Fast path without exclusions: the seed's pick among the least loaded, kept when it may serve this session.
+  local first = nil
   if not any_excluded then
     local ties = redis.call('ZCOUNT', free, best, best)
-    pick = redis.call('ZRANGEBYSCORE', free, best, best, 'LIMIT', seed % ties, 1)[1]
+    first = redis.call('ZRANGEBYSCORE', free, best, best, 'LIMIT', seed % ties, 1)[1]
+  end
+  if first and serves(first) then
+    pick = first
   else
-    -- Highest free count first; among the non-excluded nodes of the best score, the seed picks one.
+    -- Highest free count first; among the nodes of the best score that may serve it, the seed picks one.
     local rows = redis.call('ZREVRANGEBYSCORE', free, '+inf', 1, 'WITHSCORES')
     local group, group_score = {}, nil
     for i = 1, #rows, 2 do
@@ -82,7 +120,7 @@ if pick == nil then
       if group_score ~= nil and score < group_score then
         break
       end
-      if not excluded[id] then
+      if serves(id) then
         group_score = score
         table.insert(group, id)
       end
@@ -96,7 +134,7 @@ if pick == nil then
 end
 
 local member = pick .. '|' .. ARGV[5] .. '|' .. ARGV[6] .. '|' .. ARGV[7]
-local rec = cjson.decode(redis.call('HGET', info, pick))
+local rec = record(pick)
 local added = redis.call('ZADD', res, 'NX', now + tonumber(ARGV[4]), member)
 local left
 if added == 1 then

@@ -128,6 +128,8 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     maxFrameBytes: config.maxFrameBytes,
     maxTextLength: config.maxTextBytes,
     maxArrayItems: config.maxArrayItems,
+    maxMapBytes: config.maxMapBytes,
+    maxMapKeys: config.maxMapKeys,
   });
   const newInboundGate = (): InboundGate => new InboundGate(config);
 

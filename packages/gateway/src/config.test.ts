@@ -67,6 +67,8 @@ describe('loadConfig', () => {
       maxFrameBytes: 1_048_576,
       maxTextBytes: 65_536,
       maxArrayItems: 256,
+      maxMapBytes: 4_096,
+      maxMapKeys: 64,
       rateLimitPerS: 100,
       rateLimitBurst: 200,
       inboxProbeMs: 2_000,
@@ -99,8 +101,11 @@ describe('loadConfig', () => {
       LINGUA_GPU_TIER_THRESHOLDS: 'low:0,top:80,mid:24.5',
       LINGUA_NODE_HEARTBEAT_INTERVAL_MS: '100',
       LINGUA_NODE_LIVENESS_TTL_MS: '300',
+      LINGUA_MAX_MAP_BYTES: '1024',
+      LINGUA_MAX_MAP_KEYS: '8',
     });
     expect(c.port).toBe(0);
+    expect(c).toMatchObject({ maxMapBytes: 1024, maxMapKeys: 8 });
     expect(c.redisClusterNodes).toEqual([
       { host: '127.0.0.1', port: 7000 },
       { host: '127.0.0.1', port: 7001 },

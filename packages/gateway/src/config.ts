@@ -89,6 +89,9 @@ export interface GatewayConfig {
   readonly maxFrameBytes: number;
   readonly maxTextBytes: number;
   readonly maxArrayItems: number;
+  /** Free-form maps of a frame (`features`, `extra`, `details`, …): size as JSON in bytes, and top-level keys. */
+  readonly maxMapBytes: number;
+  readonly maxMapKeys: number;
   readonly rateLimitPerS: number;
   readonly rateLimitBurst: number;
   readonly inboxProbeMs: number;
@@ -188,6 +191,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     maxFrameBytes: read.int('LINGUA_MAX_FRAME_BYTES', 1_048_576, 1_024),
     maxTextBytes: read.int('LINGUA_MAX_TEXT_BYTES', 65_536, 1),
     maxArrayItems: read.int('LINGUA_MAX_ARRAY_ITEMS', 256, 1),
+    maxMapBytes: read.int('LINGUA_MAX_MAP_BYTES', 4_096, 16),
+    maxMapKeys: read.int('LINGUA_MAX_MAP_KEYS', 64, 1),
     rateLimitPerS,
     rateLimitBurst,
     inboxProbeMs: read.int('LINGUA_INBOX_PROBE_MS', 2_000, 10),

@@ -1,7 +1,7 @@
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { createDecoders, decodeNodeFrame, decodeSessionFrame, type DecodeResult } from './decode.js';
-import { DEFAULT_LIMITS } from './limits.js';
+import { DEFAULT_LIMITS, MAX_WIRE_INT, MAX_WIRE_MS } from './limits.js';
 import { ProtocolError } from './errors.js';
 import { NODE_INBOUND_EXAMPLES, SESSION_INBOUND_EXAMPLES } from './examples.js';
 import { schemaFields } from './schema/walk.js';
@@ -250,6 +250,8 @@ describe('limits', () => {
       maxLangLength: 16,
       maxTextLength: 65536,
       maxArrayItems: 256,
+      maxMapBytes: 4096,
+      maxMapKeys: 64,
     });
     const chunk = SESSION_INBOUND_EXAMPLES.audio_chunk;
     expect(decodeSessionFrame(JSON.stringify({ ...chunk, session_id: 'x'.repeat(128) })).ok).toBe(true);
@@ -340,6 +342,117 @@ describe('limits', () => {
       expect((err as ProtocolError).code).toBe('INVALID_LIMITS');
     }
     expect.assertions(2);
+  });
+});
+
+describe('bounded numbers', () => {
+  const bounded = fieldCases.filter((f) => typeof f.field.schema.maximum === 'number');
+
+  it('every integer is bounded by MAX_WIRE_INT and every millisecond field by MAX_WIRE_MS', () => {
+    const integers = fieldCases.filter((f) => f.field.schema[Kind] === 'Integer');
+    expect(integers.length).toBeGreaterThan(10);
+    for (const f of integers) expect(f.field.schema.maximum, f.field.path).toBe(MAX_WIRE_INT);
+    const maxima = new Set(bounded.map((f) => f.field.schema.maximum as number));
+    expect([...maxima].sort((a, b) => a - b)).toEqual([MAX_WIRE_INT, MAX_WIRE_MS]);
+    // The bounds survive Lua's cjson (14 significant digits) and every 32-bit client.
+    expect(MAX_WIRE_INT).toBe(2147483647);
+    expect(String(MAX_WIRE_MS).length).toBeLessThanOrEqual(14);
+    const named = new Set(bounded.map((f) => `${f.type} ${f.field.path}`));
+    for (const name of [
+      'session_init /resume/received_through',
+      'audio_chunk /seq',
+      'utterance /utterance_index',
+      'job_result /attempt_id',
+      'job_result /part_index',
+      'job_result /node_completed_at_ms',
+      'node_heartbeat /timestamp',
+      'client_heartbeat /timestamp',
+    ]) {
+      expect(named.has(name), name).toBe(true);
+    }
+  });
+
+  it.each(bounded.map((f) => [`${f.direction} ${f.type} ${f.field.path}`, f] as const))(
+    'at the bound accepted, above it rejected: %s',
+    (_name, f) => {
+      const max = f.field.schema.maximum as number;
+      const msg = f.example();
+      setAt(msg, f.field.segments, max);
+      expect(decoders[f.direction](JSON.stringify(msg)).ok).toBe(true);
+      setAt(msg, f.field.segments, max + 1);
+      expectError(decoders[f.direction](JSON.stringify(msg)), f.field.path);
+      // What Lua would round: 17 significant digits.
+      setAt(msg, f.field.segments, 2 ** 56 + 8);
+      expectError(decoders[f.direction](JSON.stringify(msg)), f.field.path);
+    },
+  );
+});
+
+describe('free-form maps', () => {
+  const maps = fieldCases.filter((f) => f.field.schema.freeForm === true);
+  /** A map whose JSON is exactly `bytes` bytes: one key of numbers. */
+  const ofBytes = (bytes: number): Json => ({ ['k'.repeat(bytes - '{"":1}'.length)]: 1 });
+  const ofKeys = (n: number): Json => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+
+  it('cover features, extra, details and the other free maps', () => {
+    const named = new Set(maps.map((f) => `${f.type} ${f.field.path}`));
+    for (const name of [
+      'session_init /features',
+      'utterance /features',
+      'job_result /extra',
+      'job_result /error/details',
+      'node_error /details',
+      'node_heartbeat /processing_metrics/serviceEfficiencies',
+      'translation_result /extra',
+      'error /details',
+    ]) {
+      expect(named.has(name), name).toBe(true);
+    }
+    expect(JSON.stringify(ofBytes(4096)).length).toBe(4096);
+  });
+
+  it.each(maps.map((f) => [`${f.direction} ${f.type} ${f.field.path}`, f] as const))(
+    'capped by serialized size and key count: %s',
+    (_name, f) => {
+      const decode = decoders[f.direction];
+      const msg = f.example();
+      setAt(msg, f.field.segments, ofBytes(DEFAULT_LIMITS.maxMapBytes));
+      expect(decode(JSON.stringify(msg)).ok).toBe(true);
+      setAt(msg, f.field.segments, ofBytes(DEFAULT_LIMITS.maxMapBytes + 1));
+      const r = decode(JSON.stringify(msg));
+      expectError(r, f.field.path);
+      if (!r.ok) expect(r.error.message).toContain('4096 bytes');
+
+      setAt(msg, f.field.segments, ofKeys(DEFAULT_LIMITS.maxMapKeys));
+      expect(decode(JSON.stringify(msg)).ok).toBe(true);
+      setAt(msg, f.field.segments, ofKeys(DEFAULT_LIMITS.maxMapKeys + 1));
+      expectError(decode(JSON.stringify(msg)), f.field.path);
+    },
+  );
+
+  it('count nested values and UTF-8 bytes, not characters', () => {
+    const init = { ...SESSION_INBOUND_EXAMPLES.session_init };
+    const nested = { a: { b: { c: 'x'.repeat(4000) } }, d: ['y'.repeat(200)] };
+    expectError(decodeSessionFrame(JSON.stringify({ ...init, features: nested })), '/features');
+    // 1,500 CJK characters: 1,500 UTF-16 units but 4,500 bytes of UTF-8.
+    const wide = { note: '语'.repeat(1500) };
+    expect(JSON.stringify(wide).length).toBeLessThan(4096);
+    expectError(decodeSessionFrame(JSON.stringify({ ...init, features: wide })), '/features');
+  });
+
+  it('createDecoders(limits) sets both caps', () => {
+    const d = createDecoders({ maxMapBytes: 64, maxMapKeys: 2 });
+    const init = { ...SESSION_INBOUND_EXAMPLES.session_init };
+    expect(d.decodeSessionFrame(JSON.stringify({ ...init, features: { a: 1, b: 2 } })).ok).toBe(true);
+    expectError(
+      d.decodeSessionFrame(JSON.stringify({ ...init, features: { a: 1, b: 2, c: 3 } })),
+      '/features',
+    );
+    expectError(
+      d.decodeSessionFrame(JSON.stringify({ ...init, features: { a: 'z'.repeat(60) } })),
+      '/features',
+    );
+    expect(decodeSessionFrame(JSON.stringify({ ...init, features: { a: 'z'.repeat(60) } })).ok).toBe(true);
   });
 });
 

@@ -1,11 +1,13 @@
 /**
  * Frame decoders: size check → one JSON.parse → dispatch on `type` → clean (known fields only, nulls that mean
- * absent removed) → compiled TypeBox check. They never throw; every failure is a value with a JSON path.
+ * absent removed) → compiled TypeBox check → size of free-form maps. They never throw; every failure is a value
+ * with a JSON path.
  */
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { compileCleaner, type Cleaner } from './clean.js';
 import { DEFAULT_LIMITS, resolveLimits, type Limits } from './limits.js';
+import { compileMapSizeCheck, type MapSizeCheck } from './map-size.js';
 import type { NodeInbound, NodeOutbound, SessionInbound, SessionOutbound } from './messages.js';
 import { createSchemas, type SchemaSet } from './schema/index.js';
 
@@ -42,6 +44,7 @@ export interface Decoders {
 interface Compiled {
   readonly check: TypeCheck<TSchema>;
   readonly clean: Cleaner;
+  readonly mapSize: MapSizeCheck;
 }
 
 /** Builds the four decoders for the given limits (unspecified ones take DEFAULT_LIMITS). */
@@ -65,7 +68,11 @@ function frameDecoder<T>(schemas: SchemaSet, limits: Limits): FrameDecoder<T> {
     let c = compiled.get(type);
     if (c === undefined) {
       const schema = schemas[type] as TSchema;
-      c = { check: TypeCompiler.Compile(schema), clean: compileCleaner(schema) };
+      c = {
+        check: TypeCompiler.Compile(schema),
+        clean: compileCleaner(schema),
+        mapSize: compileMapSizeCheck(schema, limits.maxMapBytes),
+      };
       compiled.set(type, c);
     }
     return c;
@@ -89,9 +96,18 @@ function frameDecoder<T>(schemas: SchemaSet, limits: Limits): FrameDecoder<T> {
       const type = (raw as { type?: unknown }).type;
       if (typeof type !== 'string') return fail('INVALID_MESSAGE', 'missing or non-string type', '/type');
       if (!known.has(type)) return fail('INVALID_MESSAGE', `unknown message type ${quote(type)}`, '/type');
-      const { check, clean } = compile(type);
+      const { check, clean, mapSize } = compile(type);
       const msg = clean(raw);
-      if (check.Check(msg)) return { ok: true, msg: msg as T };
+      if (check.Check(msg)) {
+        const oversized = mapSize(msg);
+        if (oversized === undefined) return { ok: true, msg: msg as T };
+        return fail(
+          'INVALID_MESSAGE',
+          `${type}: ${oversized}: map exceeds ${limits.maxMapBytes} bytes as JSON`,
+          oversized,
+          type,
+        );
+      }
       const first = check.Errors(msg).First();
       const path = first?.path ?? '';
       return fail(

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, ErrorCode, ProtocolError, errorHint, isErrorCode } from './errors.js';
+import {
+  ERROR_CODES,
+  ErrorCode,
+  NODE_FAILURE_CODES,
+  ProtocolError,
+  errorHint,
+  isErrorCode,
+  nodeFailureCode,
+} from './errors.js';
 
 // The codes of docs/protocol.md "Errors", then our ext codes.
 const DOCUMENTED = [
@@ -28,6 +36,7 @@ const DOCUMENTED = [
   'RATE_LIMITED',
   'PAYLOAD_TOO_LARGE',
   'AUDIO_BUFFER_FULL',
+  'PROCESSING_ERROR',
 ];
 
 describe('ErrorCode', () => {
@@ -37,7 +46,8 @@ describe('ErrorCode', () => {
   });
   it('recognises codes', () => {
     expect(isErrorCode('JOB_TIMEOUT')).toBe(true);
-    expect(isErrorCode('PROCESSING_ERROR')).toBe(false);
+    expect(isErrorCode('PROCESSING_ERROR')).toBe(true);
+    expect(isErrorCode('NODE_SPECIFIC')).toBe(false);
     expect(isErrorCode(42)).toBe(false);
   });
 });
@@ -51,9 +61,28 @@ describe('errorHint', () => {
       expect(h.length).toBeLessThanOrEqual(100);
     }
   });
-  it('answers unknown codes (node-specific ones are passed through) with a generic sentence', () => {
-    expect(errorHint('PROCESSING_ERROR')).toBe('Something went wrong; please try again.');
+  it('answers unknown codes with a generic sentence', () => {
+    expect(errorHint('NODE_SPECIFIC')).toBe('Something went wrong; please try again.');
     expect(errorHint('toString')).toBe('Something went wrong; please try again.');
+  });
+});
+
+describe('nodeFailureCode', () => {
+  it('passes node failure codes, and maps session/gateway codes and unknown words to PROCESSING_ERROR', () => {
+    for (const code of NODE_FAILURE_CODES) {
+      expect(isErrorCode(code)).toBe(true);
+      expect(nodeFailureCode(code)).toBe(code);
+    }
+    for (const code of [
+      'INVALID_SESSION',
+      'UNAUTHORIZED',
+      'SESSION_CLOSED',
+      'RE-ENTER PASSWORD',
+      'toString',
+    ]) {
+      expect(nodeFailureCode(code)).toBe('PROCESSING_ERROR');
+    }
+    expect(nodeFailureCode(undefined)).toBe('PROCESSING_ERROR');
   });
 });
 

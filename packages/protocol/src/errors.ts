@@ -29,6 +29,7 @@ export const ErrorCode = Object.freeze({
   RATE_LIMITED: 'RATE_LIMITED',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   AUDIO_BUFFER_FULL: 'AUDIO_BUFFER_FULL',
+  PROCESSING_ERROR: 'PROCESSING_ERROR',
 } as const);
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -67,16 +68,40 @@ const HINTS: Readonly<Record<ErrorCode, string>> = Object.freeze({
   RATE_LIMITED: 'Too many requests; please slow down.',
   PAYLOAD_TOO_LARGE: 'The message was too large for the server to accept.',
   AUDIO_BUFFER_FULL: 'Too much audio arrived at once; please pause briefly.',
+  PROCESSING_ERROR: 'The translation server could not process this utterance; please try again.',
 });
 
 const GENERIC_HINT = 'Something went wrong; please try again.';
 
-/**
- * A short English sentence for `ui_event.hint`. Nodes may report codes of their own (passed to sessions as
- * is), so any string is accepted and unknown codes get a generic sentence.
- */
+/** A short English sentence for `ui_event.hint`; any string is accepted and unknown codes get a generic sentence. */
 export function errorHint(code: string): string {
   return isErrorCode(code) ? HINTS[code] : GENERIC_HINT;
+}
+
+/**
+ * The codes a node's failed `job_result` may pass on to a session: failures of the node's own work. Anything else
+ * a node reports (session or gateway codes such as INVALID_SESSION or UNAUTHORIZED, which clients act upon, or
+ * words of its own) reaches the session as PROCESSING_ERROR.
+ */
+export const NODE_FAILURE_CODES: readonly ErrorCode[] = Object.freeze([
+  'PROCESSING_ERROR',
+  'NODE_OVERLOADED',
+  'MODEL_NOT_AVAILABLE',
+  'MODEL_LOAD_FAILED',
+  'MODEL_VERIFY_FAILED',
+  'MODEL_CORRUPTED',
+  'UNSUPPORTED_FEATURE',
+  'NO_GPU_AVAILABLE',
+  'NMT_TIMEOUT',
+  'TTS_TIMEOUT',
+  'JOB_TIMEOUT',
+] as const);
+
+const nodeFailureSet: ReadonlySet<string> = new Set(NODE_FAILURE_CODES);
+
+/** The code a session is told for a node's failure code: the code itself when it is a node failure code, else PROCESSING_ERROR. */
+export function nodeFailureCode(code: string | undefined): ErrorCode {
+  return code !== undefined && nodeFailureSet.has(code) ? (code as ErrorCode) : 'PROCESSING_ERROR';
 }
 
 /** Codes a ProtocolError can carry: the wire codes plus misuse of this package's API. */

@@ -201,6 +201,7 @@ export const NODE_OUTBOUND_EXAMPLES: ByType<NodeOutbound> = deepFreeze({
     message: 'registered',
     status: 'registering',
     node_token: 'tok-7f3a-secret',
+    pairing_code: 'K7M3QX9P',
   },
   node_status: {
     type: 'node_status',

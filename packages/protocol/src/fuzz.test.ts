@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import type { DecodeResult } from './decode.js';
+import { DEFAULT_LIMITS, MAX_WIRE_INT } from './limits.js';
 import { schemaFields, type SchemaField } from './schema/walk.js';
 import { CASES, decoders, encoders, setAt, unknownKeyPaths } from './protocol.test-util.js';
 import { DIRECTIONS, type Direction } from './schema/names.js';
@@ -133,6 +134,65 @@ describe('decoders never throw', () => {
           },
         ),
         { numRuns: 3_000 },
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
+});
+
+describe('bounds hold for arbitrary values', () => {
+  const utterance = CASES.find((c) => c.direction === 'sessionInbound' && c.type === 'utterance')!;
+  const init = CASES.find((c) => c.direction === 'sessionInbound' && c.type === 'session_init')!;
+
+  it(
+    'utterance_index is accepted exactly when it is an integer in 0 … 2^31−1',
+    () => {
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.integer({ min: -10, max: 10 }),
+            fc.integer({ min: MAX_WIRE_INT - 10, max: MAX_WIRE_INT + 10 }),
+            fc.double({ noNaN: true, noDefaultInfinity: true }),
+            fc.maxSafeInteger(),
+          ),
+          (n) => {
+            const msg = utterance.example();
+            msg.utterance_index = n;
+            const r = decoders.sessionInbound(JSON.stringify(msg));
+            // JSON.stringify(-0) is "0", which is a valid index.
+            const valid = Number.isInteger(n) && n >= 0 && n <= MAX_WIRE_INT;
+            assert.equal(r.ok, valid, String(n));
+            if (!r.ok) assert.equal(r.error.path, '/utterance_index');
+          },
+        ),
+        { numRuns: 3_000 },
+      );
+    },
+    FUZZ_TIMEOUT_MS,
+  );
+
+  it(
+    'features is accepted exactly when its JSON fits the byte cap and its keys the key cap',
+    () => {
+      fc.assert(
+        fc.property(
+          fc.dictionary(fc.string({ maxLength: 40 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 80 }),
+          (features) => {
+            const known = new Set(Object.keys(init.example().features as object));
+            // Known flags must be booleans; keep the map free-form only.
+            for (const k of Object.keys(features)) if (known.has(k)) delete features[k];
+            const msg = init.example();
+            msg.features = features;
+            const r = decoders.sessionInbound(JSON.stringify(msg));
+            const json = JSON.stringify(features);
+            const valid =
+              Object.keys(features).length <= DEFAULT_LIMITS.maxMapKeys &&
+              Buffer.byteLength(json, 'utf8') <= DEFAULT_LIMITS.maxMapBytes;
+            assert.equal(r.ok, valid, json.slice(0, 80));
+            if (!r.ok) assert.equal(r.error.path, '/features');
+          },
+        ),
+        { numRuns: 2_000 },
       );
     },
     FUZZ_TIMEOUT_MS,

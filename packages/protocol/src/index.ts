@@ -23,10 +23,12 @@ export {
   ERROR_CODES,
   isErrorCode,
   errorHint,
+  NODE_FAILURE_CODES,
+  nodeFailureCode,
   ProtocolError,
   type ProtocolErrorCode,
 } from './errors.js';
-export { DEFAULT_LIMITS, resolveLimits, type Limits } from './limits.js';
+export { DEFAULT_LIMITS, MAX_WIRE_INT, MAX_WIRE_MS, resolveLimits, type Limits } from './limits.js';
 export {
   createSchemas,
   defaultSchemas,

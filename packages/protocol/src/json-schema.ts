@@ -1,7 +1,8 @@
 /**
  * JSON Schema documents of every message, generated from the TypeBox schemas (the one source) for people and
  * tools outside TypeScript. Wire facts the decoder handles outside the schema are made explicit here:
- * fields real clients send as `null` accept `null`.
+ * fields real clients send as `null` accept `null`, and free-form maps say in `description` how large their JSON
+ * may be (JSON Schema has no keyword for that).
  */
 import type { TSchema } from '@sinclair/typebox';
 import {
@@ -43,7 +44,7 @@ export function jsonSchemaDocuments(limits: Limits = DEFAULT_LIMITS): Record<str
         $id: file,
         title: name,
         description: `\`${type}\`, ${DIRECTION_TITLES[direction]}`,
-        ...(toJsonSchema(schema) as object),
+        ...(toJsonSchema(schema, limits) as object),
         examples: [EXAMPLES[direction][type]],
       };
     }
@@ -60,16 +61,19 @@ export function jsonSchemaDocuments(limits: Limits = DEFAULT_LIMITS): Record<str
 }
 
 /** Plain JSON of a TypeBox schema with our annotations turned into standard JSON Schema. */
-function toJsonSchema(schema: TSchema): unknown {
-  return rewrite(JSON.parse(JSON.stringify(schema)) as unknown);
+function toJsonSchema(schema: TSchema, limits: Limits): unknown {
+  return rewrite(JSON.parse(JSON.stringify(schema)) as unknown, limits);
 }
 
-function rewrite(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(rewrite);
+function rewrite(node: unknown, limits: Limits): unknown {
+  if (Array.isArray(node)) return node.map((n) => rewrite(n, limits));
   if (typeof node !== 'object' || node === null) return node;
-  const { [NULL_AS_ABSENT]: nullable, [FREE_FORM]: _freeForm, ...rest } = node as Record<string, unknown>;
+  const { [NULL_AS_ABSENT]: nullable, [FREE_FORM]: freeForm, ...rest } = node as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(rest)) out[k] = rewrite(v);
+  for (const [k, v] of Object.entries(rest)) out[k] = rewrite(v, limits);
+  if (freeForm === true) {
+    out.description = `Free-form map: unknown keys are kept; at most ${limits.maxMapBytes} bytes as JSON.`;
+  }
   return nullable === true ? { anyOf: [out, { type: 'null' }] } : out;
 }
 

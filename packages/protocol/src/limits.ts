@@ -15,6 +15,10 @@ export interface Limits {
   readonly maxTextLength: number;
   /** Items in any array. */
   readonly maxArrayItems: number;
+  /** Free-form maps (`features`, `extra`, `details`, …): their size as JSON, in UTF-8 bytes. */
+  readonly maxMapBytes: number;
+  /** Free-form maps: keys at their top level. */
+  readonly maxMapKeys: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -23,7 +27,21 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxLangLength: 16,
   maxTextLength: 64 * 1024,
   maxArrayItems: 256,
+  maxMapBytes: 4 * 1024,
+  maxMapKeys: 64,
 });
+
+/**
+ * Largest integer accepted in counters and indices (`utterance_index`, `seq`, `attempt_id`, `part_index`, counts,
+ * sample rates): 2^31 − 1, so every consumer (Lua's cjson keeps 14 significant digits, 32-bit clients) holds it exactly.
+ */
+export const MAX_WIRE_INT = 2 ** 31 - 1;
+
+/**
+ * Largest value accepted in millisecond fields (timestamps since the epoch and durations): 2^43 − 1 ms, past the
+ * year 2248 and 13 digits, so Lua's cjson stores it exactly.
+ */
+export const MAX_WIRE_MS = 2 ** 43 - 1;
 
 /** Fills unspecified limits with the defaults and rejects nonsense (a limit must be a positive integer). */
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {

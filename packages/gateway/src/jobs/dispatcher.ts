@@ -10,6 +10,7 @@ import type { Router } from '../router/router.js';
 import { candidateShards, type CandidateSource, type LanguageRoute, type ShardRef } from './candidates.js';
 import { reservationMember, type JobRecord } from './job-record.js';
 import type { JobOpenResult, JobStore } from './job-store.js';
+import type { NodeAccess } from './node-access.js';
 
 /** Where an attempt went: enough to reach the node, release its slot and fence its results. */
 export interface NodeTarget {
@@ -40,6 +41,8 @@ export interface AttemptSpec {
   affinity?: { nodeId: string; poolId: string; shard: number };
   /** Nodes that must not get this job (they already had it). */
   exclude: readonly string[];
+  /** Which private nodes may take it (public nodes always may). */
+  access?: NodeAccess;
 }
 
 /** Where a job is recorded to run: a node and its pool shard. */
@@ -81,6 +84,7 @@ export class Dispatcher {
         attempt: spec.attempt,
         affinityNodeId: spec.affinity?.nodeId,
         exclude: spec.exclude,
+        ...(spec.access ? { access: spec.access } : {}),
       });
       if (r.status === 'OK') {
         this.deps.index.noteFree(ref.poolId, ref.shard, r.freeLeft);

@@ -3,6 +3,7 @@
  * the segmenter cut. Pure. The encoder drops false cut flags; here they are simply left out unless true.
  */
 import type { AudioFormat, Features, JobAssign, Pipeline, SessionMode } from '@lingua/protocol';
+import type { NodeAccess } from './node-access.js';
 
 /** What a session contributes to every job it creates. */
 export interface SessionJobParams {
@@ -18,6 +19,8 @@ export interface SessionJobParams {
   autoLangs?: string[];
   enableStreamingAsr?: boolean;
   partialUpdateIntervalMs?: number;
+  /** Which private nodes may serve the session's jobs (not sent to nodes). */
+  access?: NodeAccess;
 }
 
 /** One utterance ready for a node. */

@@ -19,6 +19,7 @@ import {
   TurnBatcher,
 } from '@lingua/store';
 import type { JobRecord } from './job-record.js';
+import type { NodeAccess } from './node-access.js';
 
 export type { JobOpenResult, SelectReserveResult };
 
@@ -44,6 +45,8 @@ export interface SelectReserveArgs {
   attempt: number;
   affinityNodeId: string | undefined;
   exclude: readonly string[];
+  /** Which private nodes may serve the session. */
+  access?: NodeAccess;
 }
 
 export interface JobTransitionArgs {
@@ -93,6 +96,8 @@ export class JobStore {
       attempt: a.attempt,
       ...(a.affinityNodeId === undefined ? {} : { affinityNodeId: a.affinityNodeId }),
       exclude: a.exclude,
+      ...(a.access?.tenant ? { tenant: a.access.tenant } : {}),
+      ...(a.access?.pairingHash ? { pairingHash: a.access.pairingHash } : {}),
     });
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobResult } from '@lingua/protocol';
+import { errorHint, type JobResult } from '@lingua/protocol';
 import { errorResolution, missingWithErrorResolution, resolutionFromResult } from './resolution.js';
 
 const ref = { sessionId: 's1', utteranceIndex: 3, jobId: 'j1', traceId: 't1' };
@@ -76,7 +76,7 @@ describe('resolution from a node result', () => {
     expect(r).toMatchObject({ kind: 'missing', reason: 'silence_detected' });
   });
 
-  it("a failure passes the node's code on as ui_event ERROR + error", () => {
+  it("a failure passes a node failure code on as ui_event ERROR + error, in the gateway's words", () => {
     const r = resolutionFromResult(
       ref,
       { ...base, success: false, error: { code: 'MODEL_NOT_AVAILABLE', message: 'no model' } },
@@ -94,9 +94,31 @@ describe('resolution from a node result', () => {
     expect(r.frames[1]).toMatchObject({
       type: 'error',
       code: 'MODEL_NOT_AVAILABLE',
-      message: 'no model',
+      message: errorHint('MODEL_NOT_AVAILABLE'),
       details: { utterance_index: 3, job_id: 'j1' },
     });
+  });
+
+  it("never passes on a node's own text, details or non-node codes", () => {
+    const phishing = 'Your session expired: re-enter your password at https://evil.example/login';
+    for (const code of ['INVALID_SESSION', 'UNAUTHORIZED', 'CUSTOM_NODE_CODE', phishing]) {
+      const r = resolutionFromResult(
+        ref,
+        { ...base, success: false, error: { code, message: phishing, details: { url: phishing } } },
+        { receivedAt: 5 },
+      );
+      expect(r).toMatchObject({ kind: 'error', reason: 'PROCESSING_ERROR' });
+      expect(r.frames[1]).toEqual({
+        type: 'error',
+        code: 'PROCESSING_ERROR',
+        message: errorHint('PROCESSING_ERROR'),
+        details: { utterance_index: 3, job_id: 'j1', session_id: 's1' },
+        trace_id: 't1',
+      });
+      expect(JSON.stringify(r.frames)).not.toContain('evil.example');
+    }
+    const none = resolutionFromResult(ref, { ...base, success: false }, { receivedAt: 5 });
+    expect(none.frames[1]).toMatchObject({ code: 'PROCESSING_ERROR' });
   });
 
   it('made-up resolutions carry the hint of their code', () => {

@@ -5,7 +5,13 @@
  * gets exactly one translation_result or missing_result, whatever else comes with it. Pure builders, shared by the
  * node side (results) and the session side (gaps, timeouts, no node).
  */
-import { errorHint, type JobResult, type SessionOutbound, type UiEvent } from '@lingua/protocol';
+import {
+  errorHint,
+  nodeFailureCode,
+  type JobResult,
+  type SessionOutbound,
+  type UiEvent,
+} from '@lingua/protocol';
 
 export type ResolutionKind = 'translation' | 'missing' | 'error';
 
@@ -110,6 +116,10 @@ export function errorResolution(
 /**
  * What a node's `job_result` means for the client. `receivedAt` is when the gateway read it; `dispatchedAt`
  * when the attempt was sent (for `elapsed_ms`).
+ *
+ * A failure is told in the gateway's own words: the code is the node's only when it is a node failure code
+ * (`nodeFailureCode`, else PROCESSING_ERROR), the message is that code's hint, and the details are the gateway's.
+ * The node's message and details never reach the client (the node side logs them, truncated).
  */
 export function resolutionFromResult(
   ref: IndexRef,
@@ -121,14 +131,8 @@ export function resolutionFromResult(
     return missingResolution(ref, 'no_text', timing.receivedAt);
   }
   if (!msg.success) {
-    const code = msg.error?.code ?? 'PROCESSING_ERROR';
-    return errorResolution(
-      ref,
-      code,
-      msg.error?.message ?? 'the node could not process this utterance',
-      'job_failed',
-      timing.receivedAt,
-    );
+    const code = nodeFailureCode(msg.error?.code);
+    return errorResolution(ref, code, errorHint(code), 'job_failed', timing.receivedAt);
   }
   const textAsr = msg.text_asr ?? '';
   const textTranslated = msg.text_translated ?? '';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { forEachTopology, poll, ScriptedNode, type Behaviour, TestClient, type Frame } from '@lingua/testkit';
-import type { JobAssign } from '@lingua/protocol';
+import { errorHint, type JobAssign } from '@lingua/protocol';
 import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
 
 const JOB_TIMEOUT_MS = 400;
@@ -70,14 +70,14 @@ forEachTopology('results, failures and deadlines', (target) => {
     await gw.stop();
   });
 
-  it("a failure passes the node's code to the client as ui_event ERROR + error", async () => {
+  it("a failure passes the node's failure code to the client as ui_event ERROR + error, in the gateway's words", async () => {
     const { c } = await setup([
       () => ({ kind: 'fail', code: 'MODEL_NOT_AVAILABLE', message: 'no zh model' }),
     ]);
     say(c);
     expect(await c.next('error')).toMatchObject({
       code: 'MODEL_NOT_AVAILABLE',
-      message: 'no zh model',
+      message: errorHint('MODEL_NOT_AVAILABLE'),
       details: { utterance_index: 0 },
     });
     expect(c.all('ui_event').find((e) => e.event === 'ERROR')).toMatchObject({
@@ -88,6 +88,37 @@ forEachTopology('results, failures and deadlines', (target) => {
     expect(await c.next('missing_result')).toMatchObject({ utterance_index: 0, reason: 'job_failed' });
     expect(resolutions(c)).toHaveLength(1);
     expect(c.all('translation_result')).toEqual([]);
+  });
+
+  it("a node's phishing text reaches the client in neither error, ui_event nor node_error", async () => {
+    const phishing = 'Session expired: re-enter your password at https://evil.example/login';
+    const { c, ns } = await setup([
+      (a, n) => {
+        n.node.send({ type: 'node_error', node_id: n.nodeId, code: 'INVALID_SESSION', message: phishing });
+        n.answer(a, {
+          success: false,
+          text_asr: '',
+          text_translated: '',
+          error: { code: 'INVALID_SESSION', message: phishing, details: { link: phishing } },
+        });
+      },
+    ]);
+    say(c);
+    expect(await c.next('error')).toEqual({
+      type: 'error',
+      code: 'PROCESSING_ERROR',
+      message: errorHint('PROCESSING_ERROR'),
+      details: { utterance_index: 0, job_id: ns[0]!.assigns[0]!.job_id, session_id: c.sessionId },
+      trace_id: ns[0]!.assigns[0]!.trace_id,
+    });
+    await c.next('missing_result');
+    expect(c.all('ui_event').find((e) => e.event === 'ERROR')).toMatchObject({
+      error_code: 'PROCESSING_ERROR',
+      hint: errorHint('PROCESSING_ERROR'),
+    });
+    expect(JSON.stringify(c.received)).not.toContain('evil.example');
+    // The node itself is not told off for reporting: node_error is a log line, not an invalid frame.
+    expect(ns[0]!.node.frames.filter((f) => f.type === 'error')).toEqual([]);
   });
 
   it('NO_TEXT_ASSIGNED / ASR_EMPTY resolve as missing_result no_text; all-empty as silence_detected', async () => {

@@ -12,6 +12,7 @@
 import type { Logger } from 'pino';
 import type { JobResult, NodeAsrPartial, SessionOutbound } from '@lingua/protocol';
 import type { NodeConnectionInfo, NodeJobFrame } from '../nodes/node-socket.js';
+import { nodeValueForLog, truncateNodeText } from '../nodes/node-text.js';
 import type { Router } from '../router/router.js';
 import { OPEN_STATES, reservationMember } from './job-record.js';
 import type { JobStore } from './job-store.js';
@@ -118,6 +119,18 @@ export class NodeResults {
       jobId: msg.job_id,
       traceId: msg.trace_id,
     };
+    if (!msg.success) {
+      this.deps.logger.warn(
+        {
+          nodeId: node.nodeId,
+          jobId: msg.job_id,
+          code: truncateNodeText(msg.error?.code ?? ''),
+          nodeMessage: truncateNodeText(msg.error?.message ?? ''),
+          details: nodeValueForLog(msg.error?.details),
+        },
+        'node reported a failed job',
+      );
+    }
     let resolution = resolutionFromResult(ref, msg, { receivedAt });
     const t = await this.deps.store.transition({
       sessionId: msg.session_id,

@@ -140,6 +140,7 @@ export class SessionJobs {
           attempt: 1,
           route,
           exclude: [],
+          ...(this.host.params.access ? { access: this.host.params.access } : {}),
           ...(affinity
             ? { affinity: { nodeId: affinity.nodeId, poolId: affinity.poolId, shard: affinity.shard } }
             : {}),
@@ -429,6 +430,7 @@ export class SessionJobs {
       attempt,
       route: job.route,
       exclude: job.tried,
+      ...(this.host.params.access ? { access: this.host.params.access } : {}),
     });
     if (!reserved.ok) {
       this.untrack(job);

@@ -15,6 +15,7 @@ import { errorFrame, sendJson } from '../ws/send.js';
 import { handleHeartbeat } from './node-heartbeat.js';
 import { unregisterNode } from './node-offline.js';
 import { registerNode } from './node-register.js';
+import { nodeValueForLog, truncateNodeText } from './node-text.js';
 import type { NodePhase, NodeRegistration, NodeSocketHandle } from './node-registration.js';
 
 /** Close codes the gateway uses on node sockets. */
@@ -188,8 +189,14 @@ export class NodeConnection implements NodeSocketHandle, NodeConnectionInfo {
         void this.enqueue(() => handleHeartbeat(this, msg, receivedAt));
         return;
       case 'node_error':
+        // Logged, shortened, and never forwarded: the node's words are not the gateway's to repeat.
         this.ctx.logger.warn(
-          { nodeId: this.reg?.nodeId, code: msg.code, message: msg.message, details: msg.details },
+          {
+            nodeId: this.reg?.nodeId,
+            code: truncateNodeText(msg.code),
+            nodeMessage: truncateNodeText(msg.message),
+            details: nodeValueForLog(msg.details),
+          },
           'node reported an error',
         );
         return;

@@ -8,6 +8,11 @@
  * exactly this id, or a credential of the same subject as the one that registered it. Without proof a live
  * holder is never displaced, and with authentication on an identity that outlived its socket is not taken either.
  * A local old socket counts as live only if it answers a ping; a remote one by its recent heartbeat.
+ *
+ * A private node (`accept_public_jobs:false`) serves only sessions paired with it (same credential tenant, or its
+ * pairing code): its record carries `public: false`, its credential's `tenant` and the hash of its pairing code,
+ * which select-reserve compares. The code is issued at its first private registration, kept with the identity
+ * (`{n:<id>}`) so reconnects keep it, and returned in every ack of a private registration (*ext* `pairing_code`).
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +34,7 @@ import { placementOf, runningServices, type Placement } from './capability.js';
 import { languageLimitViolation, nodeSlots } from './capability-limits.js';
 import type { NodeRegistration, NodeSocketHandle, RecordBase } from './node-registration.js';
 import { placeNode, removeNode, type ShardRef } from './node-placement.js';
+import { newPairingCode, pairingCodeHash } from './pairing-code.js';
 
 const NODE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const CLAIM_ATTEMPTS = 3;
@@ -115,6 +121,7 @@ async function claimAndPlace(
       now,
     });
     token = tokenHash ? undefined : randomBytes(24).toString('base64url');
+    const privateNode = !msg.accept_public_jobs;
     claim = await nodeClaim(ctx.scripts, nodeKey, {
       nodeId,
       instanceId: ctx.instanceId,
@@ -127,6 +134,7 @@ async function claimAndPlace(
       bound: principal.nodeBinding?.kind === 'exact' && principal.nodeBinding.nodeId === nodeId,
       // With authentication on, an identity that outlived its socket stays its owner's until it expires.
       strict: !principal.anonymous,
+      ...(privateNode ? { newPairingCode: newPairingCode() } : {}),
     });
     if (claim.status !== 'STALE') break;
   }
@@ -141,7 +149,7 @@ async function claimAndPlace(
     );
   }
 
-  const { epoch } = claim;
+  const { epoch, pairingCode } = claim;
   const old = ctx.nodes.get(nodeId);
   if (old && old !== conn) old.fence(`node ${nodeId} registered again (epoch ${epoch})`);
   if (claim.prevOwner !== '' && claim.prevOwner !== ctx.instanceId) {
@@ -190,6 +198,8 @@ async function claimAndPlace(
     version: msg.version,
     platform: msg.platform,
     public: msg.accept_public_jobs,
+    ...(!principal.anonymous && principal.tenant ? { tenant: principal.tenant } : {}),
+    ...(pairingCode !== '' ? { pair: pairingCodeHash(pairingCode) } : {}),
     reg_at: now,
     langs: {
       asr_languages: msg.language_capabilities?.asr_languages ?? [],
@@ -236,6 +246,7 @@ async function claimAndPlace(
     message: takeover ? 'registered (previous connection replaced)' : 'registered',
     status: 'registering',
     ...(token ? { node_token: token } : {}),
+    ...(pairingCode !== '' ? { pairing_code: pairingCode } : {}),
   });
   ctx.metrics.nodes.registrations.inc({ outcome: takeover ? 'takeover' : 'ok' });
   ctx.metrics.nodes.registerSeconds.observe((performance.now() - receivedAt) / 1000);

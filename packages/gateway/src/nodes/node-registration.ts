@@ -13,7 +13,12 @@ import type { RegisteredNode } from './node-registry.js';
 export type RecordBase = Pick<NodeRecord, 'owner' | 'region' | 'tier' | 'max' | 'reg_at' | 'langs'> & {
   version: string;
   platform: string;
+  /** false: a private node, which serves only sessions paired with it. */
   public: boolean;
+  /** The tenant of the node's credential (authentication on). */
+  tenant?: string;
+  /** Hash of a private node's pairing code. */
+  pair?: string;
 };
 
 /** What a registered socket knows about its registration (Redis holds the truth). */

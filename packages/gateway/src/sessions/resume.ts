@@ -40,6 +40,7 @@ import {
 } from '@lingua/store';
 import type { SessionJobEvent } from '../jobs/job-events.js';
 import { OPEN_STATES } from '../jobs/job-record.js';
+import type { NodeAccess } from '../jobs/node-access.js';
 import type { ResolutionKind } from '../jobs/resolution.js';
 import type { AdoptedJob, ReplayEntry, SessionRestore } from './session-restore.js';
 import type { FrameError, SessionSetup } from './session-setup.js';
@@ -141,6 +142,8 @@ export function setupFromStored(
   const langA = f.lang_a ?? msg.lang_a;
   const langB = f.lang_b ?? msg.lang_b;
   const dialect = f.dialect ?? msg.dialect;
+  // Private-node access stays what the session was created with, whoever resumes it.
+  const access = storedAccess(f);
   return {
     sessionId,
     epoch,
@@ -168,8 +171,16 @@ export function setupFromStored(
       ...(msg.partial_update_interval_ms !== undefined
         ? { partialUpdateIntervalMs: msg.partial_update_interval_ms }
         : {}),
+      ...(access ? { access } : {}),
     },
   };
+}
+
+function storedAccess(f: Record<string, string>): NodeAccess | undefined {
+  const tenant = f.tenant ?? '';
+  const pairingHash = f.pair_hash ?? '';
+  if (tenant === '' && pairingHash === '') return undefined;
+  return { ...(tenant !== '' ? { tenant } : {}), ...(pairingHash !== '' ? { pairingHash } : {}) };
 }
 
 async function restoreState(

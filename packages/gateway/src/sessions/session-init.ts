@@ -2,6 +2,11 @@
  * `session_init` → a new session: checks what the schema cannot (mode needs its languages), negotiates the audio
  * format, claims the session in Redis (`session-claim`, owner = this instance) and builds the ack with every field
  * docs/protocol.md lists. A `session_init` carrying the *ext* `resume` request goes to `resume.ts` instead.
+ *
+ * Which private nodes may serve the session is fixed here and stored with it: the tenant of its credential (never
+ * the client's own `tenant_id`, which proves nothing) and the hash of the `pairing_code` it presented. A code that
+ * matches no node is accepted like any other: it simply pairs with nothing, and public nodes serve the session
+ * (answering INVALID_PAIRING_CODE would tell a guesser which codes exist).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -11,6 +16,8 @@ import {
   type SessionInitAck,
 } from '@lingua/protocol';
 import { sha256Hex } from '@lingua/store';
+import type { NodeAccess } from '../jobs/node-access.js';
+import { normalizePairingCode, pairingCodeHash } from '../nodes/pairing-code.js';
 import type { FrameError, SessionSetup } from './session-setup.js';
 import type { SessionStore } from './session-store.js';
 
@@ -40,9 +47,14 @@ export function checkInit(msg: SessionInit): FrameError | undefined {
   return undefined;
 }
 
-export async function initSession(deps: InitDeps, msg: SessionInit): Promise<InitOutcome> {
+export async function initSession(
+  deps: InitDeps,
+  msg: SessionInit,
+  tenant: string | undefined,
+): Promise<InitOutcome> {
   const bad = checkInit(msg);
   if (bad) return { ok: false, error: bad };
+  const access = nodeAccess(tenant, msg.pairing_code);
   const mode = msg.mode ?? 'one_way';
   const audioFormat = msg.audio_format === 'pcm16' ? 'pcm16' : 'opus';
   // Opus Plan A is 16 kHz by definition; pcm16 may name its rate.
@@ -55,7 +67,7 @@ export async function initSession(deps: InitDeps, msg: SessionInit): Promise<Ini
       sessionId,
       deps.instanceId,
       sha256Hex(token),
-      sessionFields(msg, mode, audioFormat, sampleRate, traceId),
+      sessionFields(msg, mode, audioFormat, sampleRate, traceId, access),
       deps.now(),
     );
     if (claim.status !== 'OK') continue;
@@ -86,6 +98,7 @@ export async function initSession(deps: InitDeps, msg: SessionInit): Promise<Ini
         ...(msg.partial_update_interval_ms !== undefined
           ? { partialUpdateIntervalMs: msg.partial_update_interval_ms }
           : {}),
+        ...(access ? { access } : {}),
       },
     };
     const ack: SessionInitAck = {
@@ -112,6 +125,7 @@ function sessionFields(
   audioFormat: string,
   sampleRate: number,
   traceId: string,
+  access: NodeAccess | undefined,
 ): Record<string, string | number | boolean | object> {
   const f: Record<string, string | number | boolean | object> = {
     src_lang: msg.src_lang,
@@ -126,8 +140,22 @@ function sessionFields(
   if (msg.lang_a !== undefined) f.lang_a = msg.lang_a;
   if (msg.lang_b !== undefined) f.lang_b = msg.lang_b;
   if (msg.dialect !== undefined) f.dialect = msg.dialect;
-  if (msg.tenant_id !== undefined) f.tenant = msg.tenant_id;
+  if (access?.tenant !== undefined) f.tenant = access.tenant;
+  if (access?.pairingHash !== undefined) f.pair_hash = access.pairingHash;
   if (msg.features !== undefined) f.features = msg.features;
   if (msg.auto_langs !== undefined) f.auto_langs = msg.auto_langs;
   return f;
+}
+
+/** The session's access to private nodes; undefined when it has neither a tenant nor a usable pairing code. */
+export function nodeAccess(
+  tenant: string | undefined,
+  pairingCode: string | undefined,
+): NodeAccess | undefined {
+  const code = pairingCode === undefined ? '' : normalizePairingCode(pairingCode);
+  if (!tenant && code === '') return undefined;
+  return {
+    ...(tenant ? { tenant } : {}),
+    ...(code !== '' ? { pairingHash: pairingCodeHash(code) } : {}),
+  };
 }

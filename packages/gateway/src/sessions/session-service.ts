@@ -43,8 +43,8 @@ export class SessionService implements SessionSide, SessionParts {
     };
   }
 
-  attach(ws: WebSocket, _req: IncomingMessage, _principal: Principal | undefined): void {
-    new SessionSocket(this.deps, this, ws);
+  attach(ws: WebSocket, _req: IncomingMessage, principal: Principal | undefined): void {
+    new SessionSocket(this.deps, this, ws, sessionTenant(principal));
   }
 
   inFlight(): number {
@@ -58,4 +58,9 @@ export class SessionService implements SessionSide, SessionParts {
   stop(): void {
     for (const s of [...this.sessions.values()]) s.shutdown?.();
   }
+}
+
+/** The tenant a session belongs to: its credential's `tenant` claim; none when authentication is off. */
+function sessionTenant(principal: Principal | undefined): string | undefined {
+  return principal && !principal.anonymous && principal.tenant ? principal.tenant : undefined;
 }

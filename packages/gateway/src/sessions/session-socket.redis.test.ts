@@ -122,6 +122,49 @@ forEachTopology('session socket', (target) => {
     expect(node.assigns.length).toBe(assigned + 1);
   });
 
+  it('oversized free-form maps and out-of-range numbers are INVALID_MESSAGE at their path; nothing is stored', async () => {
+    const c = await connect();
+    const init = {
+      type: 'session_init',
+      client_version: 'x',
+      platform: 'web',
+      src_lang: 'zh',
+      tgt_lang: 'en',
+    };
+    const redis = connectRaw(target);
+    c.send({ ...init, features: { blob: 'x'.repeat(900 * 1024) } });
+    expect(await c.next('error')).toMatchObject({ code: 'INVALID_MESSAGE', details: { path: '/features' } });
+    c.send({ ...init, features: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, true])) });
+    expect(await c.next('error')).toMatchObject({ code: 'INVALID_MESSAGE', details: { path: '/features' } });
+    // No session was created for either: no ack, no claim.
+    expect(c.all('session_init_ack')).toEqual([]);
+
+    await c.init({ features: { emotion_detection: true, ...{ note: 'y'.repeat(4000) } } });
+    const bad: [unknown, string][] = [
+      [{ type: 'audio_chunk', session_id: c.sessionId, seq: 2 ** 31, is_final: false }, '/seq'],
+      [{ type: 'client_heartbeat', session_id: c.sessionId, timestamp: 2 ** 60 }, '/timestamp'],
+      [
+        {
+          type: 'utterance',
+          session_id: c.sessionId,
+          utterance_index: 2 ** 53,
+          manual_cut: true,
+          src_lang: 'zh',
+          tgt_lang: 'en',
+          audio: opusChunk(1),
+          audio_format: 'opus',
+          sample_rate: 16000,
+        },
+        '/utterance_index',
+      ],
+    ];
+    for (const [frame, path] of bad) {
+      c.send(frame);
+      expect(await c.next('error'), path).toMatchObject({ code: 'INVALID_MESSAGE', details: { path } });
+    }
+    expect(await redis.hlen(gw.parts.keys.session(c.sessionId).jobs)).toBe(0);
+  });
+
   it('frames for an unknown or foreign session id get INVALID_SESSION', async () => {
     const a = await connect();
     const b = await connect();

@@ -41,6 +41,8 @@ export class SessionSocket {
     private readonly ctx: SessionSideDeps,
     private readonly service: SessionParts,
     private readonly ws: WebSocket,
+    /** The tenant of the socket's credential, if any: decides which private nodes may serve a new session. */
+    private readonly tenant: string | undefined,
   ) {
     this.gate = ctx.newInboundGate();
     this.ownership = ctx.ownership;
@@ -142,6 +144,7 @@ export class SessionSocket {
         : await initSession(
             { store: this.service.sessionStore, instanceId: this.ctx.instanceId, now: () => Date.now() },
             msg,
+            this.tenant,
           );
       // Listed as this instance's before the ack: a takeover of this instance must find it.
       if (outcome.ok) await this.ownership.own(outcome.setup.sessionId);

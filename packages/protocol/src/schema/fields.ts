@@ -4,7 +4,8 @@
  *
  * Two annotations steer the decoder's cleaning pass (see ../clean.ts) and the JSON Schema generator:
  * - `nullAsAbsent`: real clients send `null` for this optional field; the decoder removes it before validation.
- * - `freeForm`: a map whose unknown keys are kept as sent (known keys are still validated).
+ * - `freeForm`: a map whose unknown keys are kept as sent (known keys are still validated). Its key count is a
+ *   schema bound (`maxProperties`); its size as JSON (`Limits.maxMapBytes`) is checked by the decoder after the schema.
  */
 import {
   Type,
@@ -14,7 +15,7 @@ import {
   type TArray,
   type TOptional,
 } from '@sinclair/typebox';
-import type { Limits } from '../limits.js';
+import { MAX_WIRE_INT, MAX_WIRE_MS, type Limits } from '../limits.js';
 
 export const NULL_AS_ABSENT = 'nullAsAbsent';
 export const FREE_FORM = 'freeForm';
@@ -52,8 +53,9 @@ export function fields(l: Limits) {
   const text = () => Type.String({ maxLength: l.maxTextLength });
   const list = <T extends TSchema>(items: T): TArray<T> => Type.Array(items, { maxItems: l.maxArrayItems });
 
-  const count = () => Type.Integer({ minimum: 0 });
-  const ms = () => Type.Number({ minimum: 0 });
+  const count = () => Type.Integer({ minimum: 0, maximum: MAX_WIRE_INT });
+  const ms = () => Type.Number({ minimum: 0, maximum: MAX_WIRE_MS });
+  const freeForm = { [FREE_FORM]: true, maxProperties: l.maxMapKeys };
 
   const serviceTimings = () =>
     Type.Object({
@@ -76,9 +78,13 @@ export function fields(l: Limits) {
     base64: () => Type.String(),
     number: () => Type.Number(),
     bool: () => Type.Boolean(),
-    attempt: () => Type.Integer({ minimum: 1 }),
+    /** A count that must be at least 1 (attempts, capacities, channels). */
+    positive: () => Type.Integer({ minimum: 1, maximum: MAX_WIRE_INT }),
+    attempt: () => Type.Integer({ minimum: 1, maximum: MAX_WIRE_INT }),
     utteranceIndex: count,
-    sampleRate: () => Type.Integer({ minimum: 1 }),
+    sampleRate: () => Type.Integer({ minimum: 1, maximum: MAX_WIRE_INT }),
+    /** A free-form map of numbers keyed by name (bounded like every free-form map). */
+    numberMap: () => Type.Record(Type.String(), Type.Number(), freeForm),
     audioFormat: () => Enum(AUDIO_FORMATS),
     mode: () => Enum(SESSION_MODES),
     langList: () => list(lang()),
@@ -93,10 +99,10 @@ export function fields(l: Limits) {
           speaker_identification: Type.Optional(Type.Boolean()),
           persona_adaptation: Type.Optional(Type.Boolean()),
         },
-        { [FREE_FORM]: true },
+        freeForm,
       ),
     /** Free-form error details (e.g. `details.path` of INVALID_MESSAGE). */
-    details: () => Type.Record(Type.String(), Type.Unknown(), { [FREE_FORM]: true }),
+    details: () => Type.Record(Type.String(), Type.Unknown(), freeForm),
     pipeline: () =>
       Type.Object({
         use_asr: Type.Boolean(),
@@ -115,10 +121,12 @@ export function fields(l: Limits) {
           voice_style: Type.Optional(id()),
           service_timings: Type.Optional(serviceTimings()),
           language_probability: Type.Optional(Type.Number()),
-          language_probabilities: Type.Optional(Type.Record(Type.String(), Type.Number())),
+          language_probabilities: Type.Optional(
+            Type.Record(Type.String(), Type.Number(), { maxProperties: l.maxMapKeys }),
+          ),
           reason: Type.Optional(id()),
         },
-        { [FREE_FORM]: true },
+        freeForm,
       ),
     asrQualityLevel: () => Enum(ASR_QUALITY_LEVELS),
     segmentsMeta: () =>

@@ -3,7 +3,6 @@ import { Type } from '@sinclair/typebox';
 import type { Limits } from '../limits.js';
 import {
   Enum,
-  FREE_FORM,
   NullAsAbsent,
   NODE_PLATFORMS,
   NODE_STATUSES,
@@ -94,7 +93,7 @@ export function createNodeInboundSchemas(l: Limits) {
       region: Type.Optional(f.short()),
       gpu_tier: Type.Optional(f.short()),
       lang_sets: Type.Optional(f.list(f.langList())),
-      max_concurrent_jobs: Type.Optional(Type.Integer({ minimum: 1 })),
+      max_concurrent_jobs: Type.Optional(f.positive()),
       node_token: Type.Optional(f.id()),
     }),
     node_heartbeat: Type.Object({
@@ -124,7 +123,7 @@ export function createNodeInboundSchemas(l: Limits) {
       asr_metrics: Type.Optional(Type.Object({ processingEfficiency: Type.Optional(f.number()) })),
       processing_metrics: Type.Optional(
         Type.Object({
-          serviceEfficiencies: Type.Record(Type.String(), f.number(), { [FREE_FORM]: true }),
+          serviceEfficiencies: f.numberMap(),
         }),
       ),
       language_capabilities: Type.Optional(languageCapabilities),
@@ -161,7 +160,7 @@ export function createNodeInboundSchemas(l: Limits) {
       trace_id: f.id(),
       group_id: Type.Optional(f.id()),
       part_index: Type.Optional(f.count()),
-      node_completed_at_ms: Type.Optional(f.number()),
+      node_completed_at_ms: Type.Optional(f.ms()),
       asr_quality_level: Type.Optional(f.asrQualityLevel()),
       reason_codes: Type.Optional(f.list(f.short())),
       quality_score: Type.Optional(f.number()),
@@ -189,6 +188,7 @@ export function createNodeOutboundSchemas(l: Limits) {
       status: f.short(),
       // ext
       node_token: Type.Optional(f.id()),
+      pairing_code: Type.Optional(f.short()),
     }),
     node_status: Type.Object({
       type: Type.Literal('node_status'),

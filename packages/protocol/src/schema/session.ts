@@ -115,7 +115,7 @@ export function createSessionOutboundSchemas(l: Limits) {
       negotiated_codec: f.short(),
       negotiated_audio_format: f.short(),
       negotiated_sample_rate: f.sampleRate(),
-      negotiated_channel_count: Type.Integer({ minimum: 1 }),
+      negotiated_channel_count: f.positive(),
       // ext
       resume_token: Type.Optional(f.id()),
       resumed: Type.Optional(f.bool()),

@@ -23,7 +23,15 @@ forEachTopology('node-claim / node-release', (target) => {
   it('claims a new node at epoch 1 with no previous placement, storing its token', async () => {
     const key = keys.node('n1');
     const r = await nodeClaim(runner, key, { ...base, nodeId: 'n1', newTokenHash: 'tok' });
-    expect(r).toEqual({ status: 'OK', epoch: 1, prevOwner: '', prevEpoch: 0, prevPool: '', prevShard: -1 });
+    expect(r).toEqual({
+      status: 'OK',
+      epoch: 1,
+      prevOwner: '',
+      prevEpoch: 0,
+      prevPool: '',
+      prevShard: -1,
+      pairingCode: '',
+    });
     expect(await conn.client.hgetall(key)).toMatchObject({
       id: 'n1',
       epoch: '1',
@@ -50,6 +58,7 @@ forEachTopology('node-claim / node-release', (target) => {
       prevEpoch: 1,
       prevPool: 'poolA',
       prevShard: 3,
+      pairingCode: '',
     });
     // A credential bound to exactly this id is proof too.
     const back = await nodeClaim(runner, key, { ...base, nodeId: 'n2', holderLive: true, bound: true });
@@ -57,6 +66,20 @@ forEachTopology('node-claim / node-release', (target) => {
     // The token is set once and never replaced by a later claim.
     await nodeClaim(runner, key, { ...base, nodeId: 'n2', newTokenHash: 'other' });
     expect(await conn.client.hget(key, 'token_hash')).toBe('tok');
+  });
+
+  it('a private claim keeps the first pairing code for the identity; public claims get none and keep it', async () => {
+    const key = keys.node('n-pair');
+    const first = await nodeClaim(runner, key, { ...base, nodeId: 'n-pair', newPairingCode: 'AAAA2222' });
+    expect(first).toMatchObject({ status: 'OK', epoch: 1, pairingCode: 'AAAA2222' });
+    // A reconnect proposes a fresh code and gets the stored one back.
+    const again = await nodeClaim(runner, key, { ...base, nodeId: 'n-pair', newPairingCode: 'BBBB3333' });
+    expect(again).toMatchObject({ status: 'OK', epoch: 2, pairingCode: 'AAAA2222' });
+    // Registering as public issues nothing, but the identity keeps its code for a later private registration.
+    expect(await nodeClaim(runner, key, { ...base, nodeId: 'n-pair' })).toMatchObject({ pairingCode: '' });
+    expect(await conn.client.hget(key, 'pairing_code')).toBe('AAAA2222');
+    const back = await nodeClaim(runner, key, { ...base, nodeId: 'n-pair', newPairingCode: 'CCCC4444' });
+    expect(back).toMatchObject({ epoch: 4, pairingCode: 'AAAA2222' });
   });
 
   it('a dead holder is replaced; a stale expected epoch is refused', async () => {

@@ -20,6 +20,11 @@ export interface NodeClaimArgs {
   bound?: boolean;
   /** An identity that exists needs proof even when its holder is gone (authentication on). */
   strict?: boolean;
+  /**
+   * A private registration: the pairing code to keep when the identity has none yet. The claim answers with the
+   * identity's code (this one, or the one issued before). Omitted for a public registration.
+   */
+  newPairingCode?: string;
 }
 
 export type NodeClaimResult =
@@ -31,6 +36,8 @@ export type NodeClaimResult =
       /** Where the node was placed before ('' / -1 = never placed). */
       prevPool: string;
       prevShard: number;
+      /** The identity's pairing code; '' for a public registration. */
+      pairingCode: string;
     }
   | { status: 'CONFLICT'; owner: string; epoch: number }
   | { status: 'STALE'; epoch: number };
@@ -56,6 +63,7 @@ export async function nodeClaim(
       a.newTokenHash ?? '',
       a.bound ? 1 : 0,
       a.strict ? 1 : 0,
+      a.newPairingCode ?? '',
     ],
   );
   switch (r[0]) {
@@ -67,6 +75,7 @@ export async function nodeClaim(
         prevEpoch: replyNumber(s, r, 3),
         prevPool: replyString(s, r, 4),
         prevShard: replyNumber(s, r, 5),
+        pairingCode: replyString(s, r, 6),
       };
     case 'CONFLICT':
       return { status: 'CONFLICT', owner: replyString(s, r, 1), epoch: replyNumber(s, r, 2) };

@@ -19,6 +19,10 @@ export interface SelectReserveArgs {
   affinityNodeId?: string;
   /** Nodes that must not be chosen (e.g. the ones a retried job already failed on). */
   exclude?: readonly string[];
+  /** The session's tenant: private nodes of the same tenant may serve it. */
+  tenant?: string;
+  /** Hash of the pairing code the session presented: the private node holding that code may serve it. */
+  pairingHash?: string;
 }
 
 export type SelectReserveResult =
@@ -26,7 +30,10 @@ export type SelectReserveResult =
   | { status: 'NO_CAPACITY' }
   | { status: 'EMPTY' };
 
-/** Picks a node of the shard and reserves one slot on it, atomically. */
+/**
+ * Picks a node of the shard and reserves one slot on it, atomically. Private nodes (record `public: false`) are
+ * chosen only for a session of their tenant or one that presented their pairing code.
+ */
 export async function selectReserve(
   runner: ScriptRunner,
   keys: ShardKeys,
@@ -45,6 +52,8 @@ export async function selectReserve(
     a.attempt,
     a.affinityNodeId ?? '',
     JSON.stringify(a.exclude ?? []),
+    a.tenant ?? '',
+    a.pairingHash ?? '',
   ]);
   switch (r[0]) {
     case 'OK': {

@@ -180,6 +180,42 @@ forEachTopology('shard scripts', (target) => {
       expect(new Set([await pick(0, ['a']), await pick(1, ['a'])])).toEqual(new Set(['b', 'c']));
     });
 
+    it('a private node serves only sessions of its tenant or with its pairing code; public nodes serve anyone', async () => {
+      const k = freshShard();
+      await add(k, 'priv', { max: 10, public: false, tenant: 'acme', pair: 'hash-of-code' });
+      await add(k, 'pub', { max: 2, public: true });
+      const pick = async (over: Partial<SelectReserveArgs>) => {
+        const r = await reserve(k, over);
+        if (r.status !== 'OK') return r.status;
+        await reserveRelease(runner, k, r);
+        return r.nodeId;
+      };
+      // The private node is the least loaded, so it is where every unpaired pick lands first.
+      for (let seed = 0; seed < 4; seed++) {
+        expect(await pick({ seed })).toBe('pub');
+        expect(await pick({ seed, tenant: 'other', pairingHash: 'other-hash' })).toBe('pub');
+        expect(await pick({ seed, tenant: 'acme' })).toBe('priv');
+        expect(await pick({ seed, pairingHash: 'hash-of-code' })).toBe('priv');
+      }
+      expect(await pick({ affinityNodeId: 'priv' })).toBe('pub');
+      expect(await pick({ affinityNodeId: 'priv', tenant: 'acme' })).toBe('priv');
+      expect(await pick({ exclude: ['x'] })).toBe('pub');
+      expect(await pick({ exclude: ['pub'], tenant: 'acme' })).toBe('priv');
+      // With the public node full, an unpaired session finds no capacity; a paired one still does.
+      await reserve(k, { affinityNodeId: 'pub' });
+      await reserve(k, { affinityNodeId: 'pub' });
+      expect(await pick({})).toBe('NO_CAPACITY');
+      expect(await pick({ tenant: 'acme' })).toBe('priv');
+    });
+
+    it('with only a private node, an unpaired session gets NO_CAPACITY', async () => {
+      const k = freshShard();
+      await add(k, 'only', { max: 4, public: false, pair: 'p' });
+      expect(await reserve(k)).toEqual({ status: 'NO_CAPACITY' });
+      expect(await reserve(k, { tenant: 'acme', pairingHash: 'q' })).toEqual({ status: 'NO_CAPACITY' });
+      expect(await reserve(k, { pairingHash: 'p' })).toMatchObject({ status: 'OK', nodeId: 'only' });
+    });
+
     it('release gives the slot back once; a second release is a no-op', async () => {
       const k = freshShard();
       await add(k, 'a', { max: 1 });

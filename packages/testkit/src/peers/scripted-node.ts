@@ -55,6 +55,11 @@ export class ScriptedNode {
     return this.node.token ?? '';
   }
 
+  /** The pairing code issued to this node as a private node (undefined for a public one). */
+  get pairingCode(): string | undefined {
+    return this.node.pairingCode;
+  }
+
   /** Answers scheduled and not yet sent. */
   get pendingAnswers(): number {
     return this.timers.size;

@@ -1,6 +1,6 @@
 /**
  * A GPU node over a real `ws` socket, driven frame by frame: received frames are queued so a test can await the
- * next one of a type. `register` remembers the node id and token the gateway issued.
+ * next one of a type. `register` remembers the node id, token and pairing code the gateway issued.
  */
 import { WebSocket, type ClientOptions } from 'ws';
 import type { NodeHeartbeat, NodeRegister } from '@lingua/protocol';
@@ -14,6 +14,8 @@ export class TestNode {
   readonly closed: Promise<{ code: number; reason: string }>;
   nodeId = '';
   token: string | undefined;
+  /** The pairing code the gateway issued to this node as a private node (`node_register_ack.pairing_code`). */
+  pairingCode: string | undefined;
 
   private constructor(url: string, opts: ClientOptions) {
     this.ws = new WebSocket(url, opts);
@@ -84,6 +86,7 @@ export class TestNode {
     this.nodeId = String(ack.node_id);
     if (typeof ack.node_token === 'string') this.token = ack.node_token;
     else if (overrides.node_token) this.token = overrides.node_token;
+    this.pairingCode = typeof ack.pairing_code === 'string' ? ack.pairing_code : undefined;
     return ack;
   }
 
