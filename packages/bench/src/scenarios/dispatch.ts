@@ -85,6 +85,9 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
           LINGUA_SWEEP_INTERVAL_MS: '3600000',
           LINGUA_RATE_LIMIT_PER_S: '100000',
           LINGUA_RATE_LIMIT_BURST: '100000',
+          // Every simulated node and session connects from this one machine.
+          LINGUA_MAX_CONNECTIONS_PER_IP: '0',
+          LINGUA_MAX_SESSIONS_PER_SUBJECT: '0',
         },
         readyTimeoutMs: 60_000,
         stopTimeoutMs: 60_000,
