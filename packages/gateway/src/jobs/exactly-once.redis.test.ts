@@ -96,6 +96,8 @@ forEachTopology('exactly-once resolution', (target) => {
       LINGUA_RESULT_GAP_MS: '60000',
       LINGUA_RATE_LIMIT_PER_S: '1000',
       LINGUA_RATE_LIMIT_BURST: '1000',
+      // 100 concurrent sessions from one loopback address.
+      LINGUA_MAX_CONNECTIONS_PER_IP: '0',
     });
     const behaviour = (a: JobAssign): NodeAction => {
       const plan = plans.get(`${a.session_id}:${a.utterance_index}`);
