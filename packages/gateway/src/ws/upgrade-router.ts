@@ -96,11 +96,6 @@ export class UpgradeRouter {
     this.routes.set(path, { endpoint, handler, liveness, allowedOrigins: options.allowedOrigins });
   }
 
-  /** Open (or opening) sockets of a client address on this instance. */
-  connectionsOf(client: string): number {
-    return this.perAddress.count(client);
-  }
-
   start(): void {
     for (const r of this.routes.values()) r.liveness.start();
   }
