@@ -52,6 +52,8 @@ import type { SessionSide } from './sessions/session-side.js';
 import { systemTimers, type Timers } from './time/timers.js';
 import { InboundGate } from './ws/inbound-gate.js';
 import { UpgradeRouter } from './ws/upgrade-router.js';
+import { ClientAddressResolver } from './ws/client-address.js';
+import { OriginAllowList } from './ws/origin-allow-list.js';
 
 export type GatewayPhase = 'starting' | 'ready' | 'draining' | 'stopped';
 
@@ -131,7 +133,16 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     maxMapBytes: config.maxMapBytes,
     maxMapKeys: config.maxMapKeys,
   });
-  const newInboundGate = (): InboundGate => new InboundGate(config);
+  // Node results get their own budget: a node flooding other frames still gets its results through.
+  const newNodeGate = (): InboundGate =>
+    new InboundGate(config, Date.now(), {
+      reservedMarker: '"job_result"',
+      onRefused: (reason) => metrics.ws.refusedFrames.inc({ endpoint: 'node', reason }),
+    });
+  const newSessionGate = (): InboundGate =>
+    new InboundGate(config, Date.now(), {
+      onRefused: (reason) => metrics.ws.refusedFrames.inc({ endpoint: 'session', reason }),
+    });
 
   // Caches and registries: the only local state besides the sockets.
   let subscription: IndexEventSubscription | undefined;
@@ -203,7 +214,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
     nodes: nodeSockets,
     router,
     jobs,
-    newInboundGate,
+    newInboundGate: newNodeGate,
   });
   const sessions: SessionSide =
     opts.sessions ??
@@ -222,7 +233,7 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
       ownership,
       router,
       jobs: jobs.forSessions,
-      newInboundGate,
+      newInboundGate: newSessionGate,
     });
 
   // Cluster membership: presence and the takeover of dead instances.
@@ -249,16 +260,26 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
 
   // HTTP and WebSocket upgrades: every socket is admitted with a verified token (unless LINGUA_AUTH=off).
   const verifier = createAuthVerifier(config.auth);
+  const clientAddress = new ClientAddressResolver(config.trustedProxies);
   const upgrades = new UpgradeRouter({
     authorize: (req, kind) => verifier.verify(req, kind),
+    clientAddress: (req) => clientAddress.resolve(req),
+    maxConnectionsPerAddress: config.maxConnectionsPerIp,
     maxFrameBytes: config.maxFrameBytes,
     wsPingIntervalMs: config.wsPingIntervalMs,
     metrics,
     logger,
     admission: () => (phase === 'ready' ? 'open' : phase === 'starting' ? 'not_ready' : 'draining'),
   });
-  upgrades.route('/ws/node', 'node', (ws, req, principal) => nodes.attach(ws, req, principal));
-  upgrades.route('/ws/session', 'session', (ws, req, principal) => sessions.attach(ws, req, principal));
+  upgrades.route('/ws/node', 'node', (ws, req, principal, client) =>
+    nodes.attach(ws, req, principal, client),
+  );
+  upgrades.route(
+    '/ws/session',
+    'session',
+    (ws, req, principal, client) => sessions.attach(ws, req, principal, client),
+    { allowedOrigins: config.allowedOrigins && new OriginAllowList(config.allowedOrigins) },
+  );
   const publicHttp = new HttpRouter();
   addHealthRoutes(publicHttp, { phase: () => phase });
   const server: Server = createServer((req, res) => void publicHttp.handle(req, res));

@@ -71,6 +71,13 @@ describe('loadConfig', () => {
       maxMapKeys: 64,
       rateLimitPerS: 100,
       rateLimitBurst: 200,
+      rateLimitBytesPerS: 1_048_576,
+      rateLimitBytesBurst: 2_097_152,
+      initTimeoutMs: 10_000,
+      trustedProxies: [],
+      maxConnectionsPerIp: 64,
+      maxSessionsPerSubject: 32,
+      allowedOrigins: undefined,
       inboxProbeMs: 2_000,
       inboxRetentionMs: 30_000,
       instanceTickMs: 2_000,
@@ -118,6 +125,34 @@ describe('loadConfig', () => {
     expect(c.nodeLivenessTtlMs).toBe(300);
   });
 
+  it('reads the socket limits: trusted proxies as CIDRs, origins in the form browsers send', () => {
+    const c = loadConfig({
+      ...KEYED,
+      LINGUA_TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.7 ,fd00::/8,::ffff:172.16.0.1/32',
+      LINGUA_ALLOWED_ORIGINS: 'https://App.Example.com, http://localhost:3000/',
+      LINGUA_MAX_FRAME_BYTES: '4096',
+      LINGUA_RATE_LIMIT_BYTES_PER_S: '1000',
+      LINGUA_MAX_CONNECTIONS_PER_IP: '0',
+      LINGUA_MAX_SESSIONS_PER_SUBJECT: '0',
+      LINGUA_INIT_TIMEOUT_MS: '500',
+    });
+    expect(c.trustedProxies).toEqual([
+      { address: '10.0.0.0', prefix: 8, family: 'ipv4' },
+      { address: '192.168.1.7', prefix: 32, family: 'ipv4' },
+      { address: 'fd00::', prefix: 8, family: 'ipv6' },
+      { address: '172.16.0.1', prefix: 32, family: 'ipv4' },
+    ]);
+    expect(c.allowedOrigins).toEqual(['https://app.example.com', 'http://localhost:3000']);
+    // The byte burst follows the frame size unless set.
+    expect(c).toMatchObject({
+      rateLimitBytesPerS: 1_000,
+      rateLimitBytesBurst: 8_192,
+      maxConnectionsPerIp: 0,
+      maxSessionsPerSubject: 0,
+      initTimeoutMs: 500,
+    });
+  });
+
   it('binds the admin port like the public one unless told otherwise', () => {
     expect(loadConfig({ ...KEYED, LINGUA_HOST: '127.0.0.1' })).toMatchObject({
       host: '127.0.0.1',
@@ -149,6 +184,15 @@ describe('loadConfig', () => {
     [{ LINGUA_GPU_TIER_THRESHOLDS: 'a:0,a:1' }, 'LINGUA_GPU_TIER_THRESHOLDS'],
     [{ LINGUA_NODE_LIVENESS_TTL_MS: '44999' }, 'LINGUA_NODE_LIVENESS_TTL_MS'],
     [{ LINGUA_RATE_LIMIT_PER_S: '300' }, 'LINGUA_RATE_LIMIT_BURST'],
+    [{ LINGUA_RATE_LIMIT_BYTES_BURST: '1048575' }, 'LINGUA_RATE_LIMIT_BYTES_BURST'],
+    [{ LINGUA_RATE_LIMIT_BYTES_PER_S: '0' }, 'LINGUA_RATE_LIMIT_BYTES_PER_S'],
+    [{ LINGUA_INIT_TIMEOUT_MS: '1' }, 'LINGUA_INIT_TIMEOUT_MS'],
+    [{ LINGUA_TRUSTED_PROXIES: '10.0.0.0/33' }, 'LINGUA_TRUSTED_PROXIES'],
+    [{ LINGUA_TRUSTED_PROXIES: 'lb.example.com' }, 'LINGUA_TRUSTED_PROXIES'],
+    [{ LINGUA_MAX_CONNECTIONS_PER_IP: '-1' }, 'LINGUA_MAX_CONNECTIONS_PER_IP'],
+    [{ LINGUA_MAX_SESSIONS_PER_SUBJECT: 'many' }, 'LINGUA_MAX_SESSIONS_PER_SUBJECT'],
+    [{ LINGUA_ALLOWED_ORIGINS: 'https://app.example.com/path' }, 'LINGUA_ALLOWED_ORIGINS'],
+    [{ LINGUA_ALLOWED_ORIGINS: '*' }, 'LINGUA_ALLOWED_ORIGINS'],
   ])('rejects %o naming %s', (env, variable) => {
     const err = configError(env);
     expect(err.variable).toBe(variable);

@@ -11,6 +11,8 @@ import { redactRedisUrl, type RedisConnectionOptions } from '@lingua/store';
 import { Secret } from './secret.js';
 
 export { Secret };
+import { parseCidr, type Cidr } from './ws/client-address.js';
+import { normalizeOrigin } from './ws/origin-allow-list.js';
 
 export { ConfigError };
 
@@ -94,6 +96,20 @@ export interface GatewayConfig {
   readonly maxMapKeys: number;
   readonly rateLimitPerS: number;
   readonly rateLimitBurst: number;
+  /** Inbound bytes per second per socket (frames charged by length before decoding). */
+  readonly rateLimitBytesPerS: number;
+  /** Byte bucket size; at least `maxFrameBytes` so one legal frame always fits. */
+  readonly rateLimitBytesBurst: number;
+  /** How long a socket may stay open without `node_register` / `session_init`. */
+  readonly initTimeoutMs: number;
+  /** Peers whose `X-Forwarded-For` is believed (the load balancers). */
+  readonly trustedProxies: readonly Cidr[];
+  /** Open sockets per client address on this instance, both endpoints together (0 = unlimited). */
+  readonly maxConnectionsPerIp: number;
+  /** Sessions per token subject on this instance (0 = unlimited). */
+  readonly maxSessionsPerSubject: number;
+  /** Browser origins allowed on `/ws/session`; undefined = any. */
+  readonly allowedOrigins: readonly string[] | undefined;
   readonly inboxProbeMs: number;
   readonly inboxRetentionMs: number;
   readonly instanceTickMs: number;
@@ -148,6 +164,14 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       `must be at least LINGUA_RATE_LIMIT_PER_S (${rateLimitPerS})`,
     );
   }
+  const maxFrameBytes = read.int('LINGUA_MAX_FRAME_BYTES', 1_048_576, 1_024);
+  const rateLimitBytesBurst = read.int('LINGUA_RATE_LIMIT_BYTES_BURST', 2 * maxFrameBytes, 1);
+  if (rateLimitBytesBurst < maxFrameBytes) {
+    throw new ConfigError(
+      'LINGUA_RATE_LIMIT_BYTES_BURST',
+      `must be at least LINGUA_MAX_FRAME_BYTES (${maxFrameBytes}) so that one legal frame always fits`,
+    );
+  }
   const port = read.int('LINGUA_PORT', 5010, 0, 65_535);
   const host = read.str('LINGUA_HOST', '0.0.0.0');
   const adminPort = read.int('LINGUA_ADMIN_PORT', 9090, 0, 65_535);
@@ -188,13 +212,20 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     jobTimeoutMs: read.int('LINGUA_JOB_TIMEOUT_MS', 30_000, 1),
     jobMaxAttempts: read.int('LINGUA_JOB_MAX_ATTEMPTS', 2, 1),
     resultGapMs: read.int('LINGUA_RESULT_GAP_MS', 10_000, 1),
-    maxFrameBytes: read.int('LINGUA_MAX_FRAME_BYTES', 1_048_576, 1_024),
+    maxFrameBytes,
     maxTextBytes: read.int('LINGUA_MAX_TEXT_BYTES', 65_536, 1),
     maxArrayItems: read.int('LINGUA_MAX_ARRAY_ITEMS', 256, 1),
     maxMapBytes: read.int('LINGUA_MAX_MAP_BYTES', 4_096, 16),
     maxMapKeys: read.int('LINGUA_MAX_MAP_KEYS', 64, 1),
     rateLimitPerS,
     rateLimitBurst,
+    rateLimitBytesPerS: read.int('LINGUA_RATE_LIMIT_BYTES_PER_S', 1_048_576, 1),
+    rateLimitBytesBurst,
+    initTimeoutMs: read.int('LINGUA_INIT_TIMEOUT_MS', 10_000, 10),
+    trustedProxies: read.cidrs('LINGUA_TRUSTED_PROXIES'),
+    maxConnectionsPerIp: read.int('LINGUA_MAX_CONNECTIONS_PER_IP', 64, 0),
+    maxSessionsPerSubject: read.int('LINGUA_MAX_SESSIONS_PER_SUBJECT', 32, 0),
+    allowedOrigins: read.origins('LINGUA_ALLOWED_ORIGINS'),
     inboxProbeMs: read.int('LINGUA_INBOX_PROBE_MS', 2_000, 10),
     inboxRetentionMs: read.int('LINGUA_INBOX_RETENTION_MS', 30_000, 1),
     instanceTickMs: read.int('LINGUA_INSTANCE_TICK_MS', 2_000, 10),
@@ -405,6 +436,36 @@ function reader(env: Env) {
           throw new ConfigError(name, `must be comma-separated host:port entries, got "${item.trim()}"`);
         }
         return Object.freeze({ host: m[1].replace(/^\[|\]$/g, ''), port });
+      });
+      return Object.freeze(list);
+    },
+    cidrs(name: string): readonly Cidr[] {
+      const v = raw(name);
+      if (v === undefined) return Object.freeze([]);
+      const list = v.split(',').map((item) => {
+        const cidr = parseCidr(item);
+        if (cidr === undefined) {
+          throw new ConfigError(
+            name,
+            `must be comma-separated addresses or CIDRs (10.0.0.0/8, fd00::/8), got "${item.trim()}"`,
+          );
+        }
+        return cidr;
+      });
+      return Object.freeze(list);
+    },
+    origins(name: string): readonly string[] | undefined {
+      const v = raw(name);
+      if (v === undefined) return undefined;
+      const list = v.split(',').map((item) => {
+        const origin = normalizeOrigin(item);
+        if (origin === undefined) {
+          throw new ConfigError(
+            name,
+            `must be comma-separated origins like https://app.example.com, got "${item.trim()}"`,
+          );
+        }
+        return origin;
       });
       return Object.freeze(list);
     },

@@ -44,6 +44,22 @@ describe('scrape-time metrics', () => {
     );
   });
 
+  it('every refusal reason of the socket limits is exported at 0 from the start', async () => {
+    const text = await createMetrics().registry.metrics();
+    for (const reason of ['too_many_connections', 'origin_forbidden', 'unauthorized', 'draining']) {
+      expect(text).toContain(`lingua_ws_upgrades_rejected_total{reason="${reason}"} 0`);
+    }
+    for (const endpoint of ['node', 'session']) {
+      for (const reason of ['frame_rate', 'byte_rate', 'binary']) {
+        expect(text).toContain(`lingua_ws_frames_refused_total{endpoint="${endpoint}",reason="${reason}"} 0`);
+      }
+      expect(text).toContain(
+        `lingua_ws_closed_by_gateway_total{endpoint="${endpoint}",reason="init_timeout"} 0`,
+      );
+    }
+    expect(text).toContain('lingua_sessions_total{outcome="RATE_LIMITED"} 0');
+  });
+
   it('unbound, the gauges report not ready and no pools', async () => {
     const text = await createMetrics().registry.metrics();
     expect(line(text, 'lingua_ready ')).toBe('lingua_ready 0');

@@ -14,6 +14,21 @@ export const FAST_BUCKETS_S = [
 ];
 
 export type Endpoint = 'node' | 'session';
+const ENDPOINTS: readonly Endpoint[] = ['node', 'session'];
+
+/** Every reason an upgrade is refused for (`lingua_ws_upgrades_rejected_total`), exported at 0 from the start. */
+export const UPGRADE_REJECTIONS = [
+  'not_ready',
+  'draining',
+  'unknown_path',
+  'origin_forbidden',
+  'too_many_connections',
+  'unauthorized',
+  'forbidden',
+  'auth_timeout',
+  'auth_error',
+] as const;
+export type UpgradeRejection = (typeof UPGRADE_REJECTIONS)[number];
 
 /** State read at scrape time (gauge `collect`), bound by the composition root once the parts exist. */
 export interface MetricSources {
@@ -160,11 +175,28 @@ export function createMetrics() {
     }),
     rejectedUpgrades: new Counter({
       name: 'lingua_ws_upgrades_rejected_total',
-      help: 'WebSocket upgrades refused, by reason (not_ready, draining, unknown_path, unauthorized, forbidden, auth_timeout, auth_error)',
+      help: 'WebSocket upgrades refused, by reason (not_ready, draining, unknown_path, origin_forbidden, too_many_connections, unauthorized, forbidden, auth_timeout, auth_error)',
       labelNames: ['reason'] as const,
       registers: r,
     }),
+    refusedFrames: new Counter({
+      name: 'lingua_ws_frames_refused_total',
+      help: 'Inbound frames dropped before decoding, by endpoint and reason (frame_rate, byte_rate, binary)',
+      labelNames: ['endpoint', 'reason'] as const,
+      registers: r,
+    }),
+    closedByGateway: new Counter({
+      name: 'lingua_ws_closed_by_gateway_total',
+      help: 'Sockets the gateway closed because of a socket limit, by endpoint and reason (init_timeout)',
+      labelNames: ['endpoint', 'reason'] as const,
+      registers: r,
+    }),
   };
+  for (const reason of UPGRADE_REJECTIONS) ws.rejectedUpgrades.inc({ reason }, 0);
+  for (const endpoint of ENDPOINTS) {
+    for (const reason of ['frame_rate', 'byte_rate', 'binary']) ws.refusedFrames.inc({ endpoint, reason }, 0);
+    ws.closedByGateway.inc({ endpoint, reason: 'init_timeout' }, 0);
+  }
 
   const errors = new Counter({
     name: 'lingua_errors_total',
@@ -196,7 +228,7 @@ export function createMetrics() {
     }),
     opened: new Counter({
       name: 'lingua_sessions_total',
-      help: 'session_init frames handled, by outcome (ok, or the error code)',
+      help: 'session_init frames handled, by outcome (ok, or the error code; RATE_LIMITED = LINGUA_MAX_SESSIONS_PER_SUBJECT)',
       labelNames: ['outcome'] as const,
       registers: r,
     }),
@@ -219,6 +251,7 @@ export function createMetrics() {
       registers: r,
     }),
   };
+  sessions.opened.inc({ outcome: 'RATE_LIMITED' }, 0);
   const jobs = {
     dispatchSeconds: new Histogram({
       name: 'lingua_job_dispatch_duration_seconds',

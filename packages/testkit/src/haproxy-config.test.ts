@@ -23,9 +23,10 @@ describe('renderHaproxyConfig', () => {
     ]);
   });
 
-  it('keeps the WebSocket timeouts and the /readyz health check of the template', () => {
+  it('keeps the WebSocket timeouts, the /readyz health check and X-Forwarded-For of the template', () => {
     expect(rendered).toMatch(/timeout tunnel \S+/);
     expect(rendered).toContain('option httpchk GET /readyz');
+    expect(rendered).toMatch(/^\s+option forwardfor$/m);
   });
 
   it('refuses a template without backend markers', () => {

@@ -93,6 +93,9 @@ export async function runClusterScenario(flags: Flags): Promise<BenchReport> {
       LINGUA_RATE_LIMIT_BURST: '100000',
       // The gateway caps what a node asks for at this; the nodes below ask for maxJobs.
       LINGUA_NODE_MAX_JOBS: String(maxJobs),
+      // Every simulated node and session connects from this one machine.
+      LINGUA_MAX_CONNECTIONS_PER_IP: '0',
+      LINGUA_MAX_SESSIONS_PER_SUBJECT: '0',
     };
     say(`starting two gateways on ${redisUrl}`);
     const [sessionSide, nodeSide] = await Promise.all(

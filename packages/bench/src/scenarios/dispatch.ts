@@ -89,6 +89,9 @@ export async function runDispatchScenario(flags: Flags): Promise<BenchReport> {
           LINGUA_RATE_LIMIT_BURST: '100000',
           // The gateway caps what a node asks for at this; the nodes below ask for maxJobs.
           LINGUA_NODE_MAX_JOBS: String(maxJobs),
+          // Every simulated node and session connects from this one machine.
+          LINGUA_MAX_CONNECTIONS_PER_IP: '0',
+          LINGUA_MAX_SESSIONS_PER_SUBJECT: '0',
         },
         readyTimeoutMs: 60_000,
         stopTimeoutMs: 60_000,

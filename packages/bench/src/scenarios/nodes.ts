@@ -58,6 +58,8 @@ export async function runNodesScenario(flags: Flags): Promise<BenchReport> {
         // Closed-loop heartbeats over a small fleet exceed the per-socket rate limit (100/s): not what we measure.
         LINGUA_RATE_LIMIT_PER_S: '100000',
         LINGUA_RATE_LIMIT_BURST: '100000',
+        // Every simulated node connects from this one machine.
+        LINGUA_MAX_CONNECTIONS_PER_IP: '0',
       },
       readyTimeoutMs: 60_000,
       stopTimeoutMs: 120_000,

@@ -98,6 +98,8 @@ forEachTopology('exactly-once resolution', (target) => {
       LINGUA_RATE_LIMIT_BURST: '1000',
       // The nodes ask for 1,000 slots; the gateway grants at most this.
       LINGUA_NODE_MAX_JOBS: '1000',
+      // 100 concurrent sessions from one loopback address.
+      LINGUA_MAX_CONNECTIONS_PER_IP: '0',
     });
     const behaviour = (a: JobAssign): NodeAction => {
       const plan = plans.get(`${a.session_id}:${a.utterance_index}`);

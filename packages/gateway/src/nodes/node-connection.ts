@@ -1,9 +1,11 @@
 /**
  * One `/ws/node` socket. Decodes frames, runs register / heartbeat / close one at a time (one promise chain per
  * socket, so a close can never overtake the registration it must undo, nor a heartbeat a move), and hands job
- * frames to the job side once the register ack went out. Invalid frames get an `error` and change nothing.
+ * frames to the job side once the register ack went out. Invalid frames get an `error` and change nothing; so
+ * does every frame but `node_register` before the registration. A socket that has not sent `node_register`
+ * within LINGUA_INIT_TIMEOUT_MS is closed with 4008. What the node writes (`node_error`) reaches the log cut to
+ * size and rate-limited per socket.
  */
-import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { WebSocket, type RawData } from 'ws';
 import type { NodeInbound, NodeOutbound, NodeStatusValue } from '@lingua/protocol';
@@ -11,11 +13,12 @@ import type { Principal } from '../auth/principal.js';
 import type { NodeDeps } from './node-deps.js';
 import type { NodeConnectionInfo } from './node-socket.js';
 import type { InboundGate } from '../ws/inbound-gate.js';
+import { InitDeadline, INIT_TIMEOUT_CLOSE } from '../ws/init-deadline.js';
+import { PeerLog } from '../ws/peer-log.js';
 import { errorFrame, sendJson } from '../ws/send.js';
 import { handleHeartbeat } from './node-heartbeat.js';
 import { unregisterNode } from './node-offline.js';
 import { registerNode } from './node-register.js';
-import { nodeValueForLog, truncateNodeText } from './node-text.js';
 import type { NodePhase, NodeRegistration, NodeSocketHandle } from './node-registration.js';
 
 /** Close codes the gateway uses on node sockets. */
@@ -26,27 +29,38 @@ export const NodeCloseCode = Object.freeze({
   FENCED: 4001,
   /** Redis failed while registering. */
   DEPENDENCY_DOWN: 1011,
+  /** No `node_register` within LINGUA_INIT_TIMEOUT_MS. */
+  INIT_TIMEOUT: INIT_TIMEOUT_CLOSE,
 });
 
 export class NodeConnection implements NodeSocketHandle, NodeConnectionInfo {
-  readonly peer: string;
   reg: NodeRegistration | undefined;
   phase: NodePhase = 'new';
   private readonly gate: InboundGate;
+  private readonly peerLog: PeerLog;
+  private readonly deadline: InitDeadline;
   private chain: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
 
   constructor(
     readonly ctx: NodeDeps,
     readonly ws: WebSocket,
-    req: IncomingMessage,
     /** Who the upgrade was admitted as: which node ids this socket may register. */
     readonly principal: Principal,
+    /** The client address of the upgrade (see ws/client-address.ts). */
+    readonly peer: string,
   ) {
-    this.peer = req.socket.remoteAddress ?? '';
     this.gate = ctx.newInboundGate();
+    this.peerLog = new PeerLog(ctx.logger);
+    this.deadline = new InitDeadline(
+      ctx.config.initTimeoutMs,
+      () => (this.phase === 'new' ? 'waiting' : this.phase === 'registering' ? 'busy' : 'done'),
+      () => this.initTimedOut(),
+    );
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.once('close', () => {
+      this.deadline.clear();
+      this.peerLog.flush();
       this.closing ??= this.enqueue(() => this.onClose());
     });
   }
@@ -164,6 +178,14 @@ export class NodeConnection implements NodeSocketHandle, NodeConnectionInfo {
       return;
     }
     const decoded = this.ctx.decoders.decodeNodeFrame(admitted.text);
+    // Only real results ride on the results' budget; anything else that looked like one pays the main one.
+    if (admitted.reserved && !(decoded.ok && decoded.msg.type === 'job_result')) {
+      const refused = this.gate.recharge(admitted.bytes);
+      if (refused) {
+        if (refused.reply) this.sendError(refused.code, refused.message);
+        return;
+      }
+    }
     if (!decoded.ok) {
       const { code, message, path } = decoded.error;
       this.sendError(code, message, { path });
@@ -189,14 +211,12 @@ export class NodeConnection implements NodeSocketHandle, NodeConnectionInfo {
         void this.enqueue(() => handleHeartbeat(this, msg, receivedAt));
         return;
       case 'node_error':
-        // Logged, shortened, and never forwarded: the node's words are not the gateway's to repeat.
-        this.ctx.logger.warn(
-          {
-            nodeId: this.reg?.nodeId,
-            code: truncateNodeText(msg.code),
-            nodeMessage: truncateNodeText(msg.message),
-            details: nodeValueForLog(msg.details),
-          },
+        if (this.phase !== 'registered') {
+          this.sendError('INVALID_MESSAGE', 'node_error: node_register first', { path: '/type' });
+          return;
+        }
+        this.peerLog.warn(
+          { nodeId: this.nodeId, code: msg.code, message: msg.message, details: msg.details },
           'node reported an error',
         );
         return;
@@ -221,6 +241,18 @@ export class NodeConnection implements NodeSocketHandle, NodeConnectionInfo {
         }
         return;
     }
+  }
+
+  /** No registration within LINGUA_INIT_TIMEOUT_MS: told why, then closed. */
+  private initTimedOut(): void {
+    this.phase = 'rejected';
+    this.ctx.metrics.ws.closedByGateway.inc({ endpoint: 'node', reason: 'init_timeout' });
+    this.sendError(
+      'INVALID_MESSAGE',
+      `no node_register within ${this.ctx.config.initTimeoutMs} ms; closing`,
+      { path: '/type' },
+    );
+    this.ws.close(NodeCloseCode.INIT_TIMEOUT, 'node_register timeout');
   }
 
   private requireRegistered(type: string): boolean {

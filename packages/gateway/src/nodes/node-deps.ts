@@ -26,6 +26,7 @@ export type NodeSettings = Pick<
   | 'nodeDegradeHeartbeats'
   | 'sweepIntervalMs'
   | 'wsPingIntervalMs'
+  | 'initTimeoutMs'
 >;
 
 /** The Redis side of node placement: scripts on shards and the index, and the free-slot hints they return. */
@@ -40,7 +41,7 @@ export interface NodeDeps extends PlacementDeps {
   readonly config: NodeSettings;
   readonly instanceId: string;
   readonly logger: Logger;
-  readonly metrics: Pick<Metrics, 'nodes' | 'errors'>;
+  readonly metrics: Pick<Metrics, 'nodes' | 'errors' | 'ws'>;
   readonly redis: RedisConnection;
   readonly decoders: Pick<Decoders, 'decodeNodeFrame'>;
   readonly index: Pick<IndexCache, 'noteFree' | 'noteReady' | 'allShards'>;

@@ -21,7 +21,11 @@ forEachTopology('1,000 nodes of one capability', (target) => {
   const nodes: TestNode[] = [];
 
   beforeAll(async () => {
-    gw = await startTestGateway(target, { LINGUA_POOL_SHARD_SIZE: String(SHARD_SIZE) });
+    gw = await startTestGateway(target, {
+      LINGUA_POOL_SHARD_SIZE: String(SHARD_SIZE),
+      // A fleet connects from many hosts; here every node shares one loopback address.
+      LINGUA_MAX_CONNECTIONS_PER_IP: '0',
+    });
     // Registered in waves, as a fleet reconnecting after a deploy would.
     for (let i = 0; i < NODES; i += 100) {
       const wave = await Promise.all(

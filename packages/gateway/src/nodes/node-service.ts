@@ -18,8 +18,9 @@ export class NodeService {
     this.sweep = new SilentNodeSweep(ctx);
   }
 
-  attach(ws: WebSocket, req: IncomingMessage, principal: Principal | undefined): void {
-    const conn = new NodeConnection(this.ctx, ws, req, principal ?? anonymousPrincipal('node'));
+  /** `client`: the client address of the upgrade (the load balancer's `X-Forwarded-For` when trusted). */
+  attach(ws: WebSocket, _req: IncomingMessage, principal: Principal | undefined, client: string): void {
+    const conn = new NodeConnection(this.ctx, ws, principal ?? anonymousPrincipal('node'), client);
     this.connections.add(conn);
     ws.once('close', () => {
       void conn.closed().finally(() => this.connections.delete(conn));

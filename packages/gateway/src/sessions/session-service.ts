@@ -12,15 +12,27 @@ import type { SessionRegistry } from './session-registry.js';
 import type { SessionParts, SessionSide, SessionSideDeps } from './session-side.js';
 import { SessionSocket } from './session-socket.js';
 import { SessionStore } from './session-store.js';
+import { KeyedLimit } from '../ws/keyed-limit.js';
+
+/**
+ * Whose sessions count together against LINGUA_MAX_SESSIONS_PER_SUBJECT: the token's subject (within its
+ * tenant), or the client address when authentication is off and everyone is anonymous.
+ */
+export function sessionLimitKey(principal: Principal | undefined, client: string): string {
+  if (principal === undefined || principal.anonymous) return `addr:${client}`;
+  return `sub:${JSON.stringify([principal.tenant ?? null, principal.subject])}`;
+}
 
 export class SessionService implements SessionSide, SessionParts {
   readonly sessions: SessionRegistry;
+  readonly subjects: KeyedLimit;
   readonly sessionStore: SessionStore;
   readonly sessionServices: SessionServices;
 
   constructor(private readonly deps: SessionSideDeps) {
     const { config, metrics } = deps;
     this.sessions = deps.registry;
+    this.subjects = new KeyedLimit(config.maxSessionsPerSubject);
     this.sessionStore = new SessionStore(deps.scripts, deps.keys);
     this.sessionServices = {
       timers: deps.timers,
@@ -43,8 +55,12 @@ export class SessionService implements SessionSide, SessionParts {
     };
   }
 
-  attach(ws: WebSocket, _req: IncomingMessage, principal: Principal | undefined): void {
-    new SessionSocket(this.deps, this, ws, sessionTenant(principal));
+  attach(ws: WebSocket, _req: IncomingMessage, principal: Principal | undefined, client: string): void {
+    new SessionSocket(this.deps, this, ws, {
+      address: client,
+      limitKey: sessionLimitKey(principal, client),
+      tenant: sessionTenant(principal),
+    });
   }
 
   inFlight(): number {

@@ -14,16 +14,21 @@ import type { Metrics } from '../metrics.js';
 import type { Router } from '../router/router.js';
 import type { Timers } from '../time/timers.js';
 import type { InboundGate } from '../ws/inbound-gate.js';
+import type { KeyedLimit } from '../ws/keyed-limit.js';
 import type { SessionServices, SessionSettings } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
 import type { SessionStore } from './session-store.js';
 
 export interface SessionSideDeps {
-  readonly config: SessionSettings & { sessionResumeGraceMs: number };
+  readonly config: SessionSettings & {
+    sessionResumeGraceMs: number;
+    initTimeoutMs: number;
+    maxSessionsPerSubject: number;
+  };
   readonly instanceId: string;
   readonly timers: Timers;
   readonly logger: Logger;
-  readonly metrics: Pick<Metrics, 'sessions' | 'errors'>;
+  readonly metrics: Pick<Metrics, 'sessions' | 'errors' | 'ws'>;
   readonly decoders: Pick<Decoders, 'decodeSessionFrame'>;
   readonly redis: RedisConnection;
   readonly scripts: ScriptRunner;
@@ -40,7 +45,8 @@ export interface SessionSideDeps {
 
 /** What the gateway's lifecycle asks of the session side (a test may stand in for it). */
 export interface SessionSide {
-  attach(ws: WebSocket, req: IncomingMessage, principal: Principal | undefined): void;
+  /** `client`: the client address of the upgrade (the load balancer's `X-Forwarded-For` when trusted). */
+  attach(ws: WebSocket, req: IncomingMessage, principal: Principal | undefined, client: string): void;
   /** Jobs started by local sessions and not yet resolved. */
   inFlight(): number;
   /** Drain began: every session is told and takes no new utterances. */
@@ -52,6 +58,8 @@ export interface SessionSide {
 /** What one session socket uses of the session side. */
 export interface SessionParts {
   readonly sessions: SessionRegistry;
+  /** Sessions held per principal on this instance (LINGUA_MAX_SESSIONS_PER_SUBJECT). */
+  readonly subjects: KeyedLimit;
   readonly sessionStore: SessionStore;
   readonly sessionServices: SessionServices;
 }

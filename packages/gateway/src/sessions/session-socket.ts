@@ -4,13 +4,19 @@
  * `details.path`, INVALID_SESSION for an unknown or foreign session id) and changes nothing else.
  *
  * Liveness (WebSocket ping) is attached by the upgrade router; the existing web client never detects a silent
- * server, so that is how dead clients are found.
+ * server, so that is how dead clients are found. A socket without a session after LINGUA_INIT_TIMEOUT_MS is
+ * closed with 4008. Each socket that holds (or is creating) a session takes one slot of its principal's
+ * LINGUA_MAX_SESSIONS_PER_SUBJECT on this instance until it closes; a `session_init` past it is refused with
+ * RATE_LIMITED and creates nothing. A resume takes its slot regardless: it replaces a socket, it adds no session.
  */
+import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import { encodeSessionFrame, type SessionInbound, type SessionOutbound } from '@lingua/protocol';
 import type { SessionKeys, SessionOut } from '@lingua/store';
 import type { SessionOwnership } from '../instance/ownership.js';
 import type { InboundGate } from '../ws/inbound-gate.js';
+import { InitDeadline, INIT_TIMEOUT_CLOSE } from '../ws/init-deadline.js';
+import type { Release } from '../ws/keyed-limit.js';
 import { sendJson } from '../ws/send.js';
 import { OutAcks } from './out-acks.js';
 import { PendingResume, resumeSession, type ResumeOutcome } from './resume.js';
@@ -27,6 +33,16 @@ const GOING_AWAY_CLOSE = 1001;
 
 type SocketState = 'awaiting_init' | 'initialising' | 'open' | 'closed';
 
+/** Who is on the other end, as the upgrade established it. */
+export interface SessionPeer {
+  /** The client address (see ws/client-address.ts). */
+  readonly address: string;
+  /** Whose sessions this one counts with (LINGUA_MAX_SESSIONS_PER_SUBJECT). */
+  readonly limitKey: string;
+  /** The tenant of the socket's credential, if any: decides which private nodes may serve a new session. */
+  readonly tenant: string | undefined;
+}
+
 export class SessionSocket {
   private readonly gate: InboundGate;
   private state: SocketState = 'awaiting_init';
@@ -36,19 +52,28 @@ export class SessionSocket {
   private readonly acks: OutAcks;
   private readonly out: SessionOut;
   private sessionKeys: SessionKeys | undefined;
+  private readonly log: Logger;
+  private readonly deadline: InitDeadline;
+  /** This socket's slot of its principal's session limit, while it holds or creates a session. */
+  private slot: Release | undefined;
 
   constructor(
     private readonly ctx: SessionSideDeps,
     private readonly service: SessionParts,
     private readonly ws: WebSocket,
-    /** The tenant of the socket's credential, if any: decides which private nodes may serve a new session. */
-    private readonly tenant: string | undefined,
+    private readonly peer: SessionPeer,
   ) {
     this.gate = ctx.newInboundGate();
+    this.log = ctx.logger.child({ peer: peer.address });
+    this.deadline = new InitDeadline(
+      ctx.config.initTimeoutMs,
+      () => (this.state === 'awaiting_init' ? 'waiting' : this.state === 'initialising' ? 'busy' : 'done'),
+      () => this.initTimedOut(),
+    );
     this.ownership = ctx.ownership;
     this.out = ctx.out;
     const onAckError = (err: unknown): void => {
-      ctx.logger.warn({ err }, 'out entries not acknowledged; a resume may replay them');
+      this.log.warn({ err }, 'out entries not acknowledged; a resume may replay them');
     };
     this.acks = new OutAcks(ws, (ids) => {
       if (this.sessionKeys) this.out.ack(this.sessionKeys, ids, onAckError);
@@ -119,10 +144,21 @@ export class SessionSocket {
   }
 
   private async init(msg: Extract<SessionInbound, { type: 'session_init' }>): Promise<void> {
-    this.state = 'initialising';
     const { metrics } = this.ctx;
-    const sessions = this.service.sessions;
     const resume = msg.resume;
+    const limits = this.service.subjects;
+    const slot = resume ? limits.acquire(this.peer.limitKey) : limits.tryAcquire(this.peer.limitKey);
+    if (slot === undefined) {
+      metrics.sessions.opened.inc({ outcome: 'RATE_LIMITED' });
+      this.sendError({
+        code: 'RATE_LIMITED',
+        message: `too many sessions for this principal on this gateway instance (at most ${this.ctx.config.maxSessionsPerSubject})`,
+      });
+      return;
+    }
+    this.slot = slot;
+    this.state = 'initialising';
+    const sessions = this.service.sessions;
     // A resume claims the session before its Session exists: events routed here meanwhile are held.
     const pending = resume ? new PendingResume(resume.session_id) : undefined;
     const replaced: SessionEndpoint | undefined = resume ? sessions.get(resume.session_id) : undefined;
@@ -144,12 +180,12 @@ export class SessionSocket {
         : await initSession(
             { store: this.service.sessionStore, instanceId: this.ctx.instanceId, now: () => Date.now() },
             msg,
-            this.tenant,
+            this.peer.tenant,
           );
       // Listed as this instance's before the ack: a takeover of this instance must find it.
       if (outcome.ok) await this.ownership.own(outcome.setup.sessionId);
     } catch (err) {
-      this.ctx.logger.error({ err }, 'session_init failed');
+      this.log.error({ err }, 'session_init failed');
       outcome = {
         ok: false as const,
         error: { code: 'SCHEDULER_DEPENDENCY_DOWN', message: 'could not create the session; please retry' },
@@ -163,6 +199,7 @@ export class SessionSocket {
         pending.handOver(replaced);
       }
       metrics.sessions.opened.inc({ outcome: outcome.error.code });
+      this.releaseSlot();
       if (this.state === 'initialising') this.state = 'awaiting_init';
       this.sendError(outcome.error);
       return;
@@ -176,7 +213,7 @@ export class SessionSocket {
       if (resumed.prevOwner !== '' && resumed.prevOwner !== this.ctx.instanceId) {
         void this.ctx.router
           .fence({ kind: 'session', id: setup.sessionId, epoch: setup.epoch, owner: resumed.prevOwner })
-          .catch((err: unknown) => this.ctx.logger.warn({ err }, 'session fence not sent'));
+          .catch((err: unknown) => this.log.warn({ err }, 'session fence not sent'));
       }
     } else if (this.socketGone()) {
       return; // the socket went away while Redis answered; nothing runs for the new session yet
@@ -197,6 +234,7 @@ export class SessionSocket {
     metrics.sessions.active.inc();
     if (!this.socketGone()) {
       this.state = 'open';
+      this.deadline.clear();
       this.send(outcome.ack);
     }
     if (resumed) {
@@ -218,6 +256,8 @@ export class SessionSocket {
   private onClose(): void {
     const previous = this.state;
     this.state = 'closed';
+    this.deadline.clear();
+    this.releaseSlot();
     const session = this.session;
     if (session === undefined || previous === 'closed') return;
     this.leave(session);
@@ -236,7 +276,7 @@ export class SessionSocket {
     session
       .socketClosed()
       .catch((err: unknown) => {
-        this.ctx.logger.warn({ err, sessionId: session.sessionId }, 'session cleanup failed');
+        this.log.warn({ err, sessionId: session.sessionId }, 'session cleanup failed');
       })
       .finally(() => this.ended(session));
   }
@@ -254,6 +294,23 @@ export class SessionSocket {
     this.detach(session);
     // A newer session of this id here (a resume onto this instance) keeps the entry.
     if (this.service.sessions.get(session.sessionId) === undefined) this.ownership.release(session.sessionId);
+  }
+
+  private releaseSlot(): void {
+    this.slot?.();
+    this.slot = undefined;
+  }
+
+  /** No session within LINGUA_INIT_TIMEOUT_MS: told why, then closed. */
+  private initTimedOut(): void {
+    this.ctx.metrics.ws.closedByGateway.inc({ endpoint: 'session', reason: 'init_timeout' });
+    this.sendError({
+      code: 'INVALID_MESSAGE',
+      message: `no session_init within ${this.ctx.config.initTimeoutMs} ms; closing`,
+      details: { path: '/type' },
+    });
+    this.state = 'closed';
+    this.ws.close(INIT_TIMEOUT_CLOSE, 'session_init timeout');
   }
 
   /** Re-read after an await: the close handler may have run meanwhile. */
@@ -291,7 +348,7 @@ export class SessionSocket {
     if (session === undefined || keys === undefined) return;
     const jobId = 'job_id' in frame && typeof frame.job_id === 'string' ? frame.job_id : '';
     this.out.append(keys, { jobId, kind, msg: JSON.stringify(frame) }).catch((err: unknown) => {
-      this.ctx.logger.warn({ err, sessionId: session.sessionId }, 'resolution not kept for a resume');
+      this.log.warn({ err, sessionId: session.sessionId }, 'resolution not kept for a resume');
     });
   }
 

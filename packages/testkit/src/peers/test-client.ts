@@ -5,7 +5,7 @@
  * resolutions per utterance index — how many arrived for each index and when — so a test can check "every index
  * exactly once" over thousands of jobs (`pump`, `duplicates`).
  */
-import { WebSocket } from 'ws';
+import { WebSocket, type ClientOptions } from 'ws';
 import { encodeOpusPlanA, type SessionInit } from '@lingua/protocol';
 import { utteranceFrame, type Frame } from './frames.js';
 
@@ -40,16 +40,17 @@ export class TestClient {
   private untilWaiters: { pred: () => boolean; resolve: () => void }[] = [];
   private seq = 0;
 
-  private constructor(url: string) {
-    this.ws = new WebSocket(url);
+  private constructor(url: string, opts: ClientOptions) {
+    this.ws = new WebSocket(url, opts);
     this.ws.on('message', (data) => this.onFrame(JSON.parse(String(data)) as Frame));
     this.closed = new Promise((resolve) =>
       this.ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
     );
   }
 
-  static async connect(url: string): Promise<TestClient> {
-    const c = new TestClient(url);
+  /** `opts`: socket options such as `localAddress` (another loopback address) or `headers` (an `Origin`). */
+  static async connect(url: string, opts: ClientOptions = {}): Promise<TestClient> {
+    const c = new TestClient(url, opts);
     await new Promise<void>((resolve, reject) => {
       c.ws.once('open', () => resolve());
       c.ws.once('error', reject);
@@ -58,8 +59,12 @@ export class TestClient {
   }
 
   /** Connects and opens a session (or resumes one, with `init.resume`). */
-  static async open(url: string, init: Partial<SessionInit> = {}): Promise<TestClient> {
-    const c = await TestClient.connect(url);
+  static async open(
+    url: string,
+    init: Partial<SessionInit> = {},
+    opts: ClientOptions = {},
+  ): Promise<TestClient> {
+    const c = await TestClient.connect(url, opts);
     await c.init(init);
     return c;
   }
