@@ -37,6 +37,36 @@ it('the bin serves nodes, logs pino JSON with instanceId, and drains on SIGTERM'
   expect(ready).toMatchObject({ instanceId: 'gw-main-test', level: 30 });
 });
 
+it('refuses to start without a key; LINGUA_AUTH=off must be said by name and is then loud', async () => {
+  if (!target) throw new Error('no Redis target');
+  const base = { ...redisEnv(target), LINGUA_KEY_PREFIX: uniquePrefix('main'), LINGUA_HOST: '127.0.0.1' };
+  // The kit puts its secret into every gateway's env; an empty value is "unset".
+  const refused = await startGateway({
+    name: 'gw-no-key',
+    env: { ...base, LINGUA_AUTH_JWT_SECRET: '' },
+    waitReady: false,
+  });
+  expect((await refused.exited).code).toBe(2);
+  expect(refused.logs.join('\n')).toContain('LINGUA_AUTH_JWT_SECRET');
+
+  const open = await startGateway({
+    name: 'gw-auth-off',
+    env: { ...base, LINGUA_AUTH: 'off', LINGUA_ADMIN_AUTH: 'off', LINGUA_AUTH_JWT_SECRET: '' },
+  });
+  try {
+    const lines = open.logs.map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(lines.some((l) => l.level === 40 && l.msg.startsWith('LINGUA_AUTH=off'))).toBe(true);
+    const cluster = (await (await fetch(`${open.adminUrl}/api/v1/cluster`)).json()) as { auth: unknown };
+    expect(cluster.auth).toEqual({ sockets: 'off', admin: 'off' });
+    // A socket without any token is admitted.
+    const node = await TestNode.connect(open.wsUrl('/ws/node').replace(/\?.*$/, ''));
+    expect((await node.register()).type).toBe('node_register_ack');
+    await node.close();
+  } finally {
+    await open.stop();
+  }
+});
+
 it('exits with code 2 and names the variable on a bad configuration', async () => {
   const child = spawn(process.execPath, ['--conditions=@lingua/source', '--import', 'tsx', gatewayEntry()], {
     env: { PATH: process.env.PATH ?? '', LINGUA_POOL_SHARD_SIZE: 'lots' },

@@ -4,7 +4,7 @@ import type { IndexCache } from '../cache/index-cache.js';
 import type { GatewayConfig } from '../config.js';
 
 export interface ApiDeps {
-  readonly config: Pick<GatewayConfig, 'nodeLivenessTtlMs'>;
+  readonly config: Pick<GatewayConfig, 'nodeLivenessTtlMs' | 'auth' | 'adminAuth'>;
   readonly instanceId: string;
   readonly redis: RedisConnection;
   readonly keys: KeySchema;

@@ -36,6 +36,8 @@ export function addClusterApiRoutes(router: HttpRouter, ctx: ApiDeps): void {
     return json(200, {
       instance_id: ctx.instanceId,
       cache_version: ctx.index.version,
+      // How this instance admits sockets and admin calls: `off` is worth seeing at a glance.
+      auth: { sockets: ctx.config.auth.mode, admin: ctx.config.adminAuth.mode },
       count: instances.length,
       alive: instances.filter((i) => i.alive).length,
       instances,

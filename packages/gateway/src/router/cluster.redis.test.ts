@@ -210,6 +210,7 @@ forEachTopology('cluster router', (target) => {
     const res = await a.getJson<{
       instance_id: string;
       cache_version: number;
+      auth: { sockets: string; admin: string };
       instances: {
         id: string;
         alive: boolean;
@@ -221,6 +222,7 @@ forEachTopology('cluster router', (target) => {
     expect(res.status).toBe(200);
     expect(res.body.instance_id).toBe('gw-a');
     expect(res.body.cache_version).toBe(a.parts.index.version);
+    expect(res.body.auth).toEqual({ sockets: 'on', admin: 'on' });
     const byId = new Map(res.body.instances.map((i) => [i.id, i]));
     expect(byId.get('gw-a')?.alive).toBe(true);
     expect(byId.get('gw-b')?.alive).toBe(true);
