@@ -65,9 +65,14 @@ export interface InstanceKeys {
   sessions: string;
 }
 
+/** Whether an id may go inside a hash tag (no braces): what the edges check before building a key from input. */
+export function isTagSafe(id: string): boolean {
+  return !id.includes('{') && !id.includes('}');
+}
+
 /** Ids end up inside hash tags; braces would break the tag, so they are refused at the edge. */
 function tagSafe(id: string): string {
-  if (id.includes('{') || id.includes('}')) throw new RangeError(`id may not contain braces: ${id}`);
+  if (!isTagSafe(id)) throw new RangeError(`id may not contain braces: ${id}`);
   return id;
 }
 

@@ -200,6 +200,42 @@ forEachTopology('results, failures and deadlines', (target) => {
     expect(await c.next('translation_result')).toMatchObject({ utterance_index: 0 });
   });
 
+  it('a job frame whose session_id holds hash-tag braces is refused with the field path', async () => {
+    const { c, ns } = await setup([() => ({ kind: 'silent' })]);
+    say(c);
+    await ns[0]!.waitForAssigns(1);
+    const a = ns[0]!.assigns[0] as JobAssign;
+    const ids = { job_id: a.job_id, attempt_id: a.attempt_id, node_id: ns[0]!.nodeId, trace_id: a.trace_id };
+    for (const session_id of ['{x}', `${a.session_id}}`, '{']) {
+      ns[0]!.node.send({ type: 'job_ack', ...ids, session_id });
+      ns[0]!.node.send({ type: 'job_started', ...ids, session_id });
+      ns[0]!.node.send({
+        type: 'asr_partial',
+        ...ids,
+        session_id,
+        utterance_index: 0,
+        text: 'x',
+        is_final: false,
+      });
+      ns[0]!.node.send({
+        ...a,
+        type: 'job_result',
+        success: true,
+        node_id: ns[0]!.nodeId,
+        session_id,
+        text_asr: 'x',
+      });
+      for (let i = 0; i < 4; i++) {
+        expect(await ns[0]!.node.next('error')).toMatchObject({
+          code: 'INVALID_MESSAGE',
+          details: { path: '/session_id' },
+        });
+      }
+    }
+    ns[0]!.answer(a);
+    expect(await c.next('translation_result')).toMatchObject({ utterance_index: 0 });
+  });
+
   it('a gap older than the gap timeout is resolved as missing_result gap_timeout and its job cancelled', async () => {
     const { c, ns } = await setup([
       (a) => (a.utterance_index === 0 ? { kind: 'silent' } : { kind: 'result' }),

@@ -11,6 +11,7 @@
  */
 import type { Logger } from 'pino';
 import type { JobResult, NodeAsrPartial, SessionOutbound } from '@lingua/protocol';
+import { isTagSafe } from '@lingua/store';
 import type { NodeConnectionInfo, NodeJobFrame } from '../nodes/node-socket.js';
 import { nodeValueForLog, truncateNodeText } from '../nodes/node-text.js';
 import type { Router } from '../router/router.js';
@@ -47,6 +48,17 @@ export class NodeResults {
         details: { path: '/node_id' },
       });
       this.deps.observe?.stale?.(msg.type, 'foreign_node');
+      return;
+    }
+    if (!isTagSafe(msg.session_id)) {
+      // No session has such an id (it could not even be a key): refused like any invalid input.
+      node.send({
+        type: 'error',
+        code: 'INVALID_MESSAGE',
+        message: 'session_id may not contain braces',
+        details: { path: '/session_id' },
+      });
+      this.deps.observe?.stale?.(msg.type, 'invalid_session_id');
       return;
     }
     let work: Promise<void>;

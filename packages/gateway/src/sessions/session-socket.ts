@@ -216,7 +216,10 @@ export class SessionSocket {
           .catch((err: unknown) => this.log.warn({ err }, 'session fence not sent'));
       }
     } else if (this.socketGone()) {
-      return; // the socket went away while Redis answered; nothing runs for the new session yet
+      // The socket went away while Redis answered: nothing runs for the new session, and nothing will ever end
+      // it here, so it comes off this instance's ownership list now.
+      this.ownership.release(setup.sessionId);
+      return;
     }
     this.traceId = setup.params.traceId;
     this.sessionKeys = this.ctx.keys.session(setup.sessionId);
