@@ -40,6 +40,8 @@ end
 
 local next_epoch = epoch + 1
 redis.call('HSET', node, 'id', ARGV[1], 'epoch', next_epoch, 'owner', ARGV[2], 'claimed_at', ARGV[3])
+-- A held identity does not expire; node-release starts its retention when the socket goes.
+redis.call('PERSIST', node)
 if stored_token == '' and ARGV[8] ~= '' then
   redis.call('HSET', node, 'token_hash', ARGV[8])
 end

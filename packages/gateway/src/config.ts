@@ -73,6 +73,8 @@ export interface GatewayConfig {
   readonly poolShardSize: number;
   /** Slots of a node that does not say (`max_concurrent_jobs`), and the most any node gets. */
   readonly nodeMaxJobs: number;
+  /** How long a node's identity (id, epoch, issued node token) outlives its last socket. */
+  readonly nodeRetentionMs: number;
   /**
    * Most distinct language codes one node may declare over all its language fields and `lang_sets` groups; also
    * the most `lang_sets` groups and the most codes in one group. Bounds what a registration costs Redis.
@@ -202,6 +204,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     wsPingIntervalMs: read.int('LINGUA_WS_PING_INTERVAL_MS', 10_000, 10),
     poolShardSize: read.int('LINGUA_POOL_SHARD_SIZE', 100, 1),
     nodeMaxJobs: read.int('LINGUA_NODE_MAX_JOBS', 4, 1),
+    nodeRetentionMs: read.int('LINGUA_NODE_RETENTION_MS', 3_600_000, 1_000),
     nodeMaxLanguages: read.int('LINGUA_NODE_MAX_LANGUAGES', 64, 2, 1_024),
     gpuTierThresholds: read.tiers('LINGUA_GPU_TIER_THRESHOLDS', 'high:40,mid:16,low:0'),
     sweepIntervalMs: read.int('LINGUA_SWEEP_INTERVAL_MS', 5_000, 10),

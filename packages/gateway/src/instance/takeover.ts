@@ -25,13 +25,14 @@ import {
   type RedisConnection,
 } from '@lingua/store';
 import type { ReservationRef } from '../jobs/job-events.js';
-import type { PlacementDeps } from '../nodes/node-deps.js';
+import type { NodeSettings, PlacementDeps } from '../nodes/node-deps.js';
 import type { NodeJobSide } from '../nodes/node-socket.js';
 import type { Router } from '../router/router.js';
 import { OPEN_STATES } from '../jobs/job-record.js';
 import { parseReservations, removeNode } from '../nodes/node-placement.js';
 
 export interface TakeoverDeps extends PlacementDeps {
+  readonly config: Pick<NodeSettings, 'poolShardSize' | 'nodeRetentionMs'>;
   readonly instanceId: string;
   readonly logger: Logger;
   readonly redis: RedisConnection;
@@ -93,7 +94,11 @@ async function releaseNode(ctx: TakeoverDeps, deadId: string, nodeId: string): P
       if (lost.length > 0) ctx.jobs.onReservationsLost(nodeId, lost, INSTANCE_LOST);
     }
   }
-  const released = await nodeRelease(ctx.scripts, nodeKey, { epoch, now });
+  const released = await nodeRelease(ctx.scripts, nodeKey, {
+    epoch,
+    now,
+    retentionMs: ctx.config.nodeRetentionMs,
+  });
   return released.status === 'OK';
 }
 

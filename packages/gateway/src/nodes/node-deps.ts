@@ -27,6 +27,7 @@ export type NodeSettings = Pick<
   | 'sweepIntervalMs'
   | 'wsPingIntervalMs'
   | 'initTimeoutMs'
+  | 'nodeRetentionMs'
 >;
 
 /** The Redis side of node placement: scripts on shards and the index, and the free-slot hints they return. */

@@ -38,7 +38,11 @@ export async function unregisterNode(
     }
     // GONE (swept while silent) still clears the owner, fenced by the same epoch.
     await Promise.all([
-      nodeRelease(ctx.scripts, ctx.keys.node(reg.nodeId), { epoch: reg.epoch, now }),
+      nodeRelease(ctx.scripts, ctx.keys.node(reg.nodeId), {
+        epoch: reg.epoch,
+        now,
+        retentionMs: ctx.config.nodeRetentionMs,
+      }),
       removeOwnedNode(ctx.redis, ctx.keys.instance(ctx.instanceId), reg.nodeId),
     ]);
     ctx.metrics.nodes.offline.inc({ reason });

@@ -152,6 +152,37 @@ forEachTopology('node registration', (target) => {
     expect((await second.next('node_status')).status).toBe('ready');
   });
 
+  it('once its retention has passed, a dropped identity and its node token are gone and the id is free again', async () => {
+    const short = await startTestGateway(target, {
+      LINGUA_INSTANCE_ID: 'gw-short',
+      LINGUA_KEY_PREFIX: gw.parts.config.keyPrefix,
+      LINGUA_NODE_RETENTION_MS: '1000',
+    });
+    try {
+      const first = await TestNode.connect(short.wsUrl('/ws/node'));
+      nodes.push(first);
+      await first.register();
+      const key = short.parts.keys.node(first.nodeId);
+      await first.close();
+      await poll(async () => (await short.parts.redis.client.pttl(key)) > 0, {
+        what: 'identity retention armed',
+      });
+      await poll(async () => (await short.parts.redis.client.exists(key)) === 0, {
+        what: 'identity expired',
+        timeoutMs: 5_000,
+      });
+      const stranger = await TestNode.connect(short.wsUrl('/ws/node'));
+      nodes.push(stranger);
+      const ack = await stranger.register({ node_id: first.nodeId, node_token: first.token });
+      expect(ack.node_id).toBe(first.nodeId);
+      // A new identity: a new token is issued, the old one means nothing any more.
+      expect(typeof ack.node_token).toBe('string');
+      expect(ack.node_token).not.toBe(first.token);
+    } finally {
+      await short.stop();
+    }
+  });
+
   it('reconnect race: the node token takes over a socket that no longer answers pings; the late close is harmless', async () => {
     // autoPong off: the old socket stays open but never answers pings, like a half-dead TCP connection.
     const stale = await connect(gw, { autoPong: false });

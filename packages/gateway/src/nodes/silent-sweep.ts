@@ -88,7 +88,13 @@ export class SilentNodeSweep {
       if (lost.length > 0) ctx.jobs.onReservationsLost(nodeId, lost, 'expired');
       const owner = typeof rec.owner === 'string' && rec.owner !== '' ? rec.owner : undefined;
       await Promise.all([
-        Number.isFinite(epoch) ? nodeRelease(ctx.scripts, ctx.keys.node(nodeId), { epoch, now }) : undefined,
+        Number.isFinite(epoch)
+          ? nodeRelease(ctx.scripts, ctx.keys.node(nodeId), {
+              epoch,
+              now,
+              retentionMs: ctx.config.nodeRetentionMs,
+            })
+          : undefined,
         owner ? removeOwnedNode(ctx.redis, ctx.keys.instance(owner), nodeId) : undefined,
       ]);
     }

@@ -102,7 +102,7 @@ forEachTopology('node-claim / node-release', (target) => {
   it('strict: an identity that still exists needs proof even after its holder left', async () => {
     const key = keys.node('n5');
     await nodeClaim(runner, key, { ...base, nodeId: 'n5', newTokenHash: 'tok', subjectHash: 'sub-a' });
-    await nodeRelease(runner, key, { epoch: 1, now: 2_000 });
+    await nodeRelease(runner, key, { epoch: 1, now: 2_000, retentionMs: 60_000 });
     const stranger = { ...base, nodeId: 'n5', instanceId: 'gw-b', strict: true };
     expect(await nodeClaim(runner, key, stranger)).toEqual({ status: 'CONFLICT', owner: '', epoch: 1 });
     expect(await nodeClaim(runner, key, { ...stranger, subjectHash: 'sub-b' })).toMatchObject({
@@ -122,7 +122,7 @@ forEachTopology('node-claim / node-release', (target) => {
       epoch: 4,
     });
     // Without strict (authentication off) a holder that is gone may be replaced, as before.
-    await nodeRelease(runner, key, { epoch: 4, now: 3_000 });
+    await nodeRelease(runner, key, { epoch: 4, now: 3_000, retentionMs: 60_000 });
     expect(await nodeClaim(runner, key, { ...base, nodeId: 'n5' })).toMatchObject({ status: 'OK', epoch: 5 });
     // A new id needs no proof, strict or not.
     expect(await nodeClaim(runner, keys.node('n6'), { ...stranger, nodeId: 'n6' })).toMatchObject({
@@ -131,13 +131,30 @@ forEachTopology('node-claim / node-release', (target) => {
     });
   });
 
+  it('a released identity expires after its retention; claiming it again keeps it for good', async () => {
+    const key = keys.node('n7');
+    await nodeClaim(runner, key, { ...base, nodeId: 'n7', newTokenHash: 'tok' });
+    expect(await conn.client.pttl(key)).toBe(-1);
+    await nodeRelease(runner, key, { epoch: 1, now: 2_000, retentionMs: 30_000 });
+    const ttl = await conn.client.pttl(key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(30_000);
+    await nodeClaim(runner, key, { ...base, nodeId: 'n7', tokenHash: 'tok', strict: true });
+    expect(await conn.client.pttl(key)).toBe(-1);
+  });
+
   it('release is fenced: an older socket cannot clear a newer owner', async () => {
     const key = keys.node('n4');
     await nodeClaim(runner, key, { ...base, nodeId: 'n4' });
     await nodeClaim(runner, key, { ...base, nodeId: 'n4', instanceId: 'gw-b' });
-    expect(await nodeRelease(runner, key, { epoch: 1, now: 2_000 })).toEqual({ status: 'STALE', epoch: 2 });
+    expect(await nodeRelease(runner, key, { epoch: 1, now: 2_000, retentionMs: 60_000 })).toEqual({
+      status: 'STALE',
+      epoch: 2,
+    });
     expect(await conn.client.hget(key, 'owner')).toBe('gw-b');
-    expect(await nodeRelease(runner, key, { epoch: 2, now: 2_000 })).toEqual({ status: 'OK' });
+    expect(await nodeRelease(runner, key, { epoch: 2, now: 2_000, retentionMs: 60_000 })).toEqual({
+      status: 'OK',
+    });
     expect(await conn.client.hget(key, 'owner')).toBe('');
     // A released node is claimed without conflict even if the caller believes the holder is alive.
     expect(await nodeClaim(runner, key, { ...base, nodeId: 'n4', holderLive: true })).toMatchObject({

@@ -32,11 +32,18 @@ forEachTopology('script loader', (target) => {
 
   it('runs a script by EVALSHA and returns its array', async () => {
     const key = keys.node('n-loader-1');
-    expect(await nodeRelease(runner, key, { epoch: 1, now: 5 })).toEqual({ status: 'GONE' });
+    expect(await nodeRelease(runner, key, { epoch: 1, now: 5, retentionMs: 60_000 })).toEqual({
+      status: 'GONE',
+    });
     await conn.client.hset(key, 'epoch', '3', 'owner', 'gw-a');
-    expect(await nodeRelease(runner, key, { epoch: 2, now: 6 })).toEqual({ status: 'STALE', epoch: 3 });
+    expect(await nodeRelease(runner, key, { epoch: 2, now: 6, retentionMs: 60_000 })).toEqual({
+      status: 'STALE',
+      epoch: 3,
+    });
     expect(await conn.client.hget(key, 'owner')).toBe('gw-a');
-    expect(await nodeRelease(runner, key, { epoch: 3, now: 7 })).toEqual({ status: 'OK' });
+    expect(await nodeRelease(runner, key, { epoch: 3, now: 7, retentionMs: 60_000 })).toEqual({
+      status: 'OK',
+    });
     expect(await conn.client.hmget(key, 'owner', 'released_at')).toEqual(['', '7']);
   });
 
@@ -46,13 +53,15 @@ forEachTopology('script loader', (target) => {
     await forEachMaster(conn, (node) => node.call('script', 'flush'));
     const outcomes: string[] = [];
     const observed = new ScriptRunner(conn, { observe: (_n, _ms, outcome) => outcomes.push(outcome) });
-    expect(await nodeRelease(observed, key, { epoch: 1, now: 9 })).toEqual({ status: 'OK' });
+    expect(await nodeRelease(observed, key, { epoch: 1, now: 9, retentionMs: 60_000 })).toEqual({
+      status: 'OK',
+    });
     expect(outcomes).toEqual(['noscript']);
     await observed.settled();
     const sha = observed.source('node-release').sha;
     const present = await forEachMaster(conn, (node) => node.call('script', 'exists', sha));
     expect(present).toEqual(present.map(() => [1]));
-    await nodeRelease(observed, key, { epoch: 1, now: 10 });
+    await nodeRelease(observed, key, { epoch: 1, now: 10, retentionMs: 60_000 });
     expect(outcomes).toEqual(['noscript', 'ok']);
   });
 
@@ -77,7 +86,7 @@ forEachTopology('script loader', (target) => {
     try {
       const ids = Array.from({ length: 12 }, (_, i) => `n-burst-${i}`);
       const replies = await Promise.all(
-        ids.map((id) => nodeRelease(runner, keys.node(id), { epoch: 1, now: 1 })),
+        ids.map((id) => nodeRelease(runner, keys.node(id), { epoch: 1, now: 1, retentionMs: 60_000 })),
       );
       expect(replies).toEqual(ids.map(() => ({ status: 'GONE' })));
     } finally {
@@ -105,7 +114,9 @@ forEachTopology('script loader', (target) => {
     // node-release compares against a string field; a hash that is really a string key makes HGET fail.
     const wrongType = keys.node('n-loader-wrongtype');
     await conn.client.set(wrongType, 'x');
-    await expect(nodeRelease(runner, wrongType, { epoch: 1, now: 1 })).rejects.toMatchObject({
+    await expect(
+      nodeRelease(runner, wrongType, { epoch: 1, now: 1, retentionMs: 60_000 }),
+    ).rejects.toMatchObject({
       code: 'SCRIPT_ERROR',
     });
   });
