@@ -137,6 +137,13 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
   const newNodeGate = (): InboundGate =>
     new InboundGate(config, Date.now(), {
       reservedMarker: '"job_result"',
+      // A node returns TTS audio for every job it holds: its results may need far more bytes than a client sends.
+      reservedLimits: {
+        rateLimitPerS: config.nodeResultRatePerS,
+        rateLimitBurst: 2 * config.nodeResultRatePerS,
+        rateLimitBytesPerS: config.nodeResultBytesPerS,
+        rateLimitBytesBurst: Math.max(2 * config.nodeResultBytesPerS, config.maxFrameBytes),
+      },
       onRefused: (reason) => metrics.ws.refusedFrames.inc({ endpoint: 'node', reason }),
     });
   const newSessionGate = (): InboundGate =>

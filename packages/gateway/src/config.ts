@@ -100,6 +100,9 @@ export interface GatewayConfig {
   readonly rateLimitBurst: number;
   /** Inbound bytes per second per socket (frames charged by length before decoding). */
   readonly rateLimitBytesPerS: number;
+  /** The separate budget of a node's `job_result` frames: frames and bytes per second (bursts twice that). */
+  readonly nodeResultRatePerS: number;
+  readonly nodeResultBytesPerS: number;
   /** Byte bucket size; at least `maxFrameBytes` so one legal frame always fits. */
   readonly rateLimitBytesBurst: number;
   /** How long a socket may stay open without `node_register` / `session_init`. */
@@ -223,6 +226,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     rateLimitPerS,
     rateLimitBurst,
     rateLimitBytesPerS: read.int('LINGUA_RATE_LIMIT_BYTES_PER_S', 1_048_576, 1),
+    nodeResultRatePerS: read.int('LINGUA_NODE_RESULT_RATE_PER_S', 1_000, 1),
+    nodeResultBytesPerS: read.int('LINGUA_NODE_RESULT_BYTES_PER_S', 67_108_864, 1),
     rateLimitBytesBurst,
     initTimeoutMs: read.int('LINGUA_INIT_TIMEOUT_MS', 10_000, 10),
     trustedProxies: read.cidrs('LINGUA_TRUSTED_PROXIES'),

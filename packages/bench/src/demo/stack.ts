@@ -55,6 +55,10 @@ export function demoGatewayEnv(redisEnv: Record<string, string>, keyPrefix: stri
     LINGUA_DRAIN_TIMEOUT_MS: '2000',
     // The simulated nodes ask for NODE_SLOTS; the gateway grants at most this.
     LINGUA_NODE_MAX_JOBS: String(NODE_SLOTS),
+    // Every demo peer, and `lingua-client --sessions 200` against a kept stack, connects from this one machine
+    // with one credential: the per-address and per-subject limits are for strangers on the internet.
+    LINGUA_MAX_CONNECTIONS_PER_IP: '0',
+    LINGUA_MAX_SESSIONS_PER_SUBJECT: '0',
   };
 }
 

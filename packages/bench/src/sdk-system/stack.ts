@@ -48,6 +48,9 @@ export class TestStack {
         LINGUA_FINAL_GRACE_MS: '50',
         LINGUA_INSTANCE_TICK_MS: '500',
         LINGUA_INBOX_PROBE_MS: '500',
+        // Hundreds of simulated peers from this one machine, with one credential per CLI run.
+        LINGUA_MAX_CONNECTIONS_PER_IP: '0',
+        LINGUA_MAX_SESSIONS_PER_SUBJECT: '0',
         ...(port === undefined ? {} : { LINGUA_PORT: String(port) }),
         ...env,
       },

@@ -89,3 +89,29 @@ describe('InboundGate', () => {
     expect(later.recharge(44, 0)).toMatchObject({ ok: false, code: 'RATE_LIMITED', reason: 'frame_rate' });
   });
 });
+
+describe('InboundGate reserved budget', () => {
+  it('charges marked frames to their own limits: a node result larger than the main byte burst still passes', () => {
+    const main = {
+      rateLimitPerS: 100,
+      rateLimitBurst: 100,
+      rateLimitBytesPerS: 1_000,
+      rateLimitBytesBurst: 2_000,
+    };
+    const reservedLimits = { ...main, rateLimitBytesPerS: 100_000, rateLimitBytesBurst: 200_000 };
+    const gate = new InboundGate(main, 0, { reservedMarker: '"job_result"', reservedLimits });
+    const result = Buffer.from(JSON.stringify({ type: 'job_result', tts_audio: 'x'.repeat(50_000) }));
+    expect(gate.admit(result, false, 0)).toMatchObject({ ok: true, reserved: true });
+    expect(gate.admit(result, false, 0)).toMatchObject({ ok: true, reserved: true });
+    // The same size on the main budget is refused: over its byte burst.
+    const other = Buffer.from(JSON.stringify({ type: 'node_error', message: 'x'.repeat(50_000) }));
+    expect(gate.admit(other, false, 0)).toMatchObject({
+      ok: false,
+      code: 'RATE_LIMITED',
+      reason: 'byte_rate',
+    });
+    // Still bounded: the reserved byte burst runs out too.
+    for (let i = 0; i < 2; i++) gate.admit(result, false, 0);
+    expect(gate.admit(result, false, 0)).toMatchObject({ ok: false, reason: 'byte_rate' });
+  });
+});

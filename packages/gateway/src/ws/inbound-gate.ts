@@ -46,6 +46,8 @@ export interface InboundGateLimits {
 export interface InboundGateOptions {
   /** Frames whose bytes contain this string get their own buckets (see above). */
   reservedMarker?: string;
+  /** The reserved budget's own limits (default: the same as the main budget's). */
+  reservedLimits?: InboundGateLimits;
   /** Told about every refused frame (metrics). */
   onRefused?: (reason: RefusalReason) => void;
 }
@@ -85,7 +87,7 @@ export class InboundGate {
   ) {
     this.main = new Budget(limits, now);
     if (opts.reservedMarker !== undefined) {
-      this.reserved = new Budget(limits, now);
+      this.reserved = new Budget(opts.reservedLimits ?? limits, now);
       this.marker = Buffer.from(opts.reservedMarker, 'utf8');
     }
   }
