@@ -137,12 +137,13 @@ export async function createGateway(config: GatewayConfig, opts: GatewayOptions 
   const newNodeGate = (): InboundGate =>
     new InboundGate(config, Date.now(), {
       reservedMarker: '"job_result"',
-      // A node returns TTS audio for every job it holds: its results may need far more bytes than a client sends.
+      // A node returns TTS audio for every job it holds: its results may need far more than a client sends, and
+      // never less than any other frame may use.
       reservedLimits: {
-        rateLimitPerS: config.nodeResultRatePerS,
-        rateLimitBurst: 2 * config.nodeResultRatePerS,
-        rateLimitBytesPerS: config.nodeResultBytesPerS,
-        rateLimitBytesBurst: Math.max(2 * config.nodeResultBytesPerS, config.maxFrameBytes),
+        rateLimitPerS: Math.max(config.nodeResultRatePerS, config.rateLimitPerS),
+        rateLimitBurst: Math.max(2 * config.nodeResultRatePerS, config.rateLimitBurst),
+        rateLimitBytesPerS: Math.max(config.nodeResultBytesPerS, config.rateLimitBytesPerS),
+        rateLimitBytesBurst: Math.max(2 * config.nodeResultBytesPerS, config.rateLimitBytesBurst),
       },
       onRefused: (reason) => metrics.ws.refusedFrames.inc({ endpoint: 'node', reason }),
     });
