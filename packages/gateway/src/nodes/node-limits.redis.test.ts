@@ -167,8 +167,16 @@ forEachTopology('node language and slot limits', (target) => {
   });
 
   it('grants at most LINGUA_NODE_MAX_JOBS slots, and that many to a node that does not say', async () => {
+    // 2^53−1 is not even a valid frame (wire integers stop at 2^31−1)...
+    const absurd = await connect();
+    absurd.send(registerFrame({ max_concurrent_jobs: Number.MAX_SAFE_INTEGER }));
+    expect(await absurd.next('error')).toMatchObject({
+      code: 'INVALID_MESSAGE',
+      details: { path: '/max_concurrent_jobs' },
+    });
+    // ...and the largest valid declaration is cut to the cap.
     const greedy = await connect();
-    await greedy.register({ max_concurrent_jobs: Number.MAX_SAFE_INTEGER });
+    await greedy.register({ max_concurrent_jobs: 2 ** 31 - 1 });
     const modest = await connect();
     await modest.register({ max_concurrent_jobs: 2 });
     const silent = await connect();

@@ -144,6 +144,11 @@ forEachTopology('hostile frames', (target) => {
         // The fuzz is about decoding, not the limiter.
         LINGUA_RATE_LIMIT_PER_S: '1000000000',
         LINGUA_RATE_LIMIT_BURST: '1000000000',
+        LINGUA_RATE_LIMIT_BYTES_PER_S: '1000000000',
+        LINGUA_RATE_LIMIT_BYTES_BURST: '1000000000',
+        // Every fuzz socket comes from this machine, and reconnects many times.
+        LINGUA_MAX_CONNECTIONS_PER_IP: '0',
+        LINGUA_MAX_SESSIONS_PER_SUBJECT: '0',
         // A fuzz socket that goes away ends its session at once.
         LINGUA_SESSION_RESUME_GRACE_MS: '0',
       },

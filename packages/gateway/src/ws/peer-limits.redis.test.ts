@@ -59,6 +59,8 @@ function limitsSuite(target: RedisTarget): void {
         LINGUA_MAX_SESSIONS_PER_SUBJECT: '2',
         LINGUA_ALLOWED_ORIGINS: 'https://app.example.com',
         LINGUA_FINAL_GRACE_MS: '10',
+        // Free maps as large as a frame, so the node_error tests reach the log path (the map cap has its own tests).
+        LINGUA_MAX_MAP_BYTES: String(MB + 48_576),
       },
       { logger: logs.logger },
     );
