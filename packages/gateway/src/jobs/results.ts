@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { JobResult, NodeAsrPartial, SessionOutbound } from '@lingua/protocol';
 import { isTagSafe } from '@lingua/store';
 import type { NodeConnectionInfo, NodeJobFrame } from '../nodes/node-socket.js';
-import { nodeValueForLog, truncateNodeText } from '../nodes/node-text.js';
+import { clipFields } from '../ws/peer-log.js';
 import type { Router } from '../router/router.js';
 import { OPEN_STATES, reservationMember } from './job-record.js';
 import type { JobStore } from './job-store.js';
@@ -136,9 +136,12 @@ export class NodeResults {
         {
           nodeId: node.nodeId,
           jobId: msg.job_id,
-          code: truncateNodeText(msg.error?.code ?? ''),
-          nodeMessage: truncateNodeText(msg.error?.message ?? ''),
-          details: nodeValueForLog(msg.error?.details),
+          // The node's own words, bounded like every other peer text that reaches the log.
+          ...clipFields({
+            code: msg.error?.code ?? '',
+            nodeMessage: msg.error?.message ?? '',
+            details: msg.error?.details,
+          }),
         },
         'node reported a failed job',
       );
