@@ -19,7 +19,8 @@ import { startTestGateway, type TestGateway } from '../testing/test-gateway.js';
 
 const SLOTS = 2;
 const SESSIONS_PER_RUN = 24;
-const RUNS = 4;
+// Enough batches that the scarce branches (rebind, no node) run in every CI run, not only most of them.
+const RUNS = 8;
 
 const isResolution = (f: Frame): boolean => f.type === 'translation_result' || f.type === 'missing_result';
 
